@@ -1,0 +1,93 @@
+//! `otai plugins`: what this binary contains.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::registry::{ComponentRegistry, PluginInfo};
+
+/// Options of `otai plugins`.
+#[derive(Debug, clap::Args)]
+pub struct PluginsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    core_version: &'static str,
+    plugins: &'a [PluginInfo],
+    injectables: Vec<InjectableRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct InjectableRow<'a> {
+    key: &'a str,
+    kind: crate::InjectableKind,
+    plugin: &'a str,
+    interfaces: &'a [&'static str],
+    injects: Vec<String>,
+}
+
+fn listing(registry: &ComponentRegistry) -> Listing<'_> {
+    let injectables = registry
+        .injectables()
+        .map(|injectable| {
+            let descriptor = injectable.descriptor();
+            InjectableRow {
+                key: injectable.key(),
+                kind: descriptor.kind(),
+                plugin: &registry.plugin_of(injectable).package,
+                interfaces: descriptor.interfaces(),
+                injects: descriptor
+                    .inject_slots()
+                    .iter()
+                    .map(|slot| format!("{}: {}", slot.name, slot.interface))
+                    .collect(),
+            }
+        })
+        .collect();
+    Listing {
+        core_version: crate::CORE_VERSION,
+        plugins: registry.plugins(),
+        injectables,
+    }
+}
+
+/// Prints the listing as a table or JSON.
+pub(crate) fn print(registry: &ComponentRegistry, args: &PluginsArgs) -> ExitCode {
+    let listing = listing(registry);
+    if args.json {
+        match serde_json::to_string_pretty(&listing) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    println!("otai-core {}", listing.core_version);
+    println!();
+    println!("Plugins ({}):", listing.plugins.len());
+    for plugin in listing.plugins {
+        println!(
+            "  {:<24} {:<10} prefix `{}`",
+            plugin.package, plugin.version, plugin.prefix
+        );
+    }
+    println!();
+    println!("Registry keys ({}):", listing.injectables.len());
+    for row in &listing.injectables {
+        let mut details = Vec::new();
+        if !row.interfaces.is_empty() {
+            details.push(format!("provides {}", row.interfaces.join(", ")));
+        }
+        if !row.injects.is_empty() {
+            details.push(format!("injects {}", row.injects.join(", ")));
+        }
+        println!("  {:<48} {:<8} {}", row.key, row.kind, details.join("; "));
+    }
+    ExitCode::SUCCESS
+}

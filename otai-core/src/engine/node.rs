@@ -1,0 +1,111 @@
+//! A built pipe ready to run: its compiled params and its instance.
+
+use std::fmt;
+use std::time::Instant;
+
+use crate::engine::params::{self, ParamTree};
+use crate::pipe::{Pipe, PipeContext, PipeResult};
+use crate::value::Value;
+
+/// A pipe with its params erased to [`Value`], so pipes of any type can be nested.
+#[async_trait::async_trait]
+pub(crate) trait ErasedPipe: Send + Sync {
+    async fn process_value(&self, params: Value, ctx: &PipeContext) -> PipeResult;
+}
+
+pub(crate) struct TypedPipe<P>(pub(crate) P);
+
+#[async_trait::async_trait]
+impl<P: Pipe> ErasedPipe for TypedPipe<P> {
+    async fn process_value(&self, params: Value, ctx: &PipeContext) -> PipeResult {
+        match params::deserialize::<P::Params>(params) {
+            Ok(typed) => self.0.process(typed, ctx).await,
+            Err(error) if error.path.is_empty() => {
+                PipeResult::failure(format!("rendered params do not fit: {}", error.message))
+            }
+            Err(error) => PipeResult::failure(format!(
+                "rendered params do not fit: params.{}: {}",
+                error.path, error.message
+            )),
+        }
+    }
+}
+
+/// A configured pipe, built once and run once per execution of its parent.
+///
+/// Running it renders its params against the context, runs the pipe, logs and traces the
+/// result. Composite pipes hold their steps as `PipeNode`s.
+pub struct PipeNode {
+    id: String,
+    use_key: String,
+    params: ParamTree,
+    pipe: Box<dyn ErasedPipe>,
+}
+
+impl fmt::Debug for PipeNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipeNode")
+            .field("id", &self.id)
+            .field("use", &self.use_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PipeNode {
+    pub(crate) fn new(
+        id: String,
+        use_key: String,
+        params: ParamTree,
+        pipe: Box<dyn ErasedPipe>,
+    ) -> Self {
+        Self {
+            id,
+            use_key,
+            params,
+            pipe,
+        }
+    }
+
+    /// The pipe's id; its result is stored under it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The registry key the pipe was configured with.
+    pub fn use_key(&self) -> &str {
+        &self.use_key
+    }
+
+    /// Renders the params against `ctx` and runs the pipe. Never panics on bad data: a
+    /// template or params problem becomes a failed result naming the pipe.
+    pub async fn run(&self, ctx: &PipeContext) -> PipeResult {
+        let started = Instant::now();
+        let result = match self.params.render(ctx) {
+            Ok(params) => {
+                let inner = ctx.enter(params.clone());
+                self.pipe.process_value(params, &inner).await
+            }
+            Err(error) => PipeResult::failure(error.to_string()),
+        };
+        let result = if result.has_failed() && !result.message.starts_with("pipe `") {
+            let message = format!("pipe `{}` ({}): {}", self.id, self.use_key, result.message);
+            result.with_message(message)
+        } else {
+            result
+        };
+        let elapsed = started.elapsed();
+        tracing::debug!(
+            pipe_id = %self.id,
+            r#use = %self.use_key,
+            succeeded = result.succeeded,
+            was_skipped = result.was_skipped,
+            duration_us = elapsed.as_micros() as u64,
+            "{}",
+            result.message
+        );
+        if let Some(trace) = ctx.control().trace() {
+            trace.record(&self.id, &self.use_key, &result, elapsed);
+        }
+        result
+    }
+}

@@ -1,0 +1,119 @@
+//! The plugin contract: what a plugin crate provides and how it is found at startup.
+//!
+//! A plugin is a crate named `otai-*` holding one type that implements [`Plugin`] and carries
+//! `#[otai::plugin]`. The attribute places a [`PluginEntry`] in the [`PLUGINS`] distributed
+//! slice at compile time; [`crate::registry::ComponentRegistry::from_linked`] walks that slice
+//! once at startup. Nothing is discovered at run time and nothing is loaded dynamically.
+
+pub mod compat;
+pub mod naming;
+
+use crate::app_config::AppConfig;
+use crate::injectable::InjectableDescriptor;
+
+/// A plugin: a named set of injectables (pipes and services).
+///
+/// ```
+/// use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
+///
+/// #[otai::plugin(prefix = "acme")]
+/// pub struct AcmePlugin;
+///
+/// impl Plugin for AcmePlugin {
+///     fn create(_config: &AppConfig) -> Result<Self, PluginError> {
+///         Ok(AcmePlugin)
+///     }
+///
+///     fn injectables(&self) -> Vec<InjectableDescriptor> {
+///         Vec::new()
+///     }
+/// }
+/// ```
+pub trait Plugin: Send + Sync + 'static {
+    /// Creates the plugin. A plugin may refuse to start (a commercial plugin without a valid
+    /// licence, say): startup then fails with the message of the returned error.
+    fn create(config: &AppConfig) -> Result<Self, PluginError>
+    where
+        Self: Sized;
+
+    /// Every injectable the plugin contributes. The core computes their registry keys
+    /// (`<prefix>:<name>`); a plugin never registers anything itself.
+    fn injectables(&self) -> Vec<InjectableDescriptor>;
+}
+
+/// Why a plugin could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    /// The plugin declined to start; the message is shown to the user verbatim.
+    #[error("{0}")]
+    Refused(String),
+    /// The plugin failed while starting.
+    #[error("{message}")]
+    Failed {
+        /// What went wrong.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl PluginError {
+    /// A refusal whose message tells the user what to do (e.g. how to obtain a licence).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::Refused(message.into())
+    }
+
+    /// A failure caused by another error.
+    pub fn failed(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Failed {
+            message: message.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Creates a plugin; emitted by `#[otai::plugin]`.
+pub type PluginFactory = fn(&AppConfig) -> Result<Box<dyn Plugin>, PluginError>;
+
+/// One linked plugin, as recorded at compile time by `#[otai::plugin]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PluginEntry {
+    /// Package name of the plugin crate (`CARGO_PKG_NAME` expanded in that crate).
+    pub package_name: &'static str,
+    /// Package version of the plugin crate.
+    pub package_version: &'static str,
+    /// Version of `otai-core` the plugin was compiled against.
+    pub core_version: &'static str,
+    /// Registry prefix stated explicitly with `#[otai::plugin(prefix = "…")]`.
+    pub explicit_prefix: Option<&'static str>,
+    /// Creates the plugin.
+    pub factory: PluginFactory,
+}
+
+impl PluginEntry {
+    /// The registry prefix: the explicit one, or the one derived from the package name.
+    pub fn prefix(&self) -> Option<String> {
+        match self.explicit_prefix {
+            Some(prefix) => Some(prefix.to_owned()),
+            None => naming::registry_prefix(self.package_name),
+        }
+    }
+}
+
+/// Every plugin linked into this binary. Filled at compile time by `#[otai::plugin]`.
+///
+/// Read it through [`crate::registry::ComponentRegistry::from_linked`], which turns a
+/// duplicate-slice situation (two incompatible `otai-core` versions in one binary) into an
+/// error instead of a panic.
+#[linkme::distributed_slice]
+pub static PLUGINS: [PluginEntry];
+
+/// Boxes a plugin type's constructor as a [`PluginFactory`]; used by `#[otai::plugin]`.
+#[doc(hidden)]
+pub fn factory_of<P: Plugin>(config: &AppConfig) -> Result<Box<dyn Plugin>, PluginError> {
+    P::create(config).map(|plugin| Box::new(plugin) as Box<dyn Plugin>)
+}

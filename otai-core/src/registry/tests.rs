@@ -1,0 +1,202 @@
+use super::*;
+use crate::injectable::{BuildContext, BuildError, InjectableDescriptor};
+use crate::interfaces::TicketSystem;
+use crate::pipe::{Pipe, PipeContext, PipeResult};
+use crate::plugin::PluginError;
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+struct EchoPipe;
+
+#[async_trait::async_trait]
+impl Pipe for EchoPipe {
+    type Params = NoParams;
+    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(EchoPipe)
+    }
+    async fn process(&self, _params: NoParams, _ctx: &PipeContext) -> PipeResult {
+        PipeResult::success(Default::default())
+    }
+}
+
+struct StorePipe;
+
+#[async_trait::async_trait]
+impl Pipe for StorePipe {
+    type Params = NoParams;
+    const INJECTS: &'static [crate::InjectSlot] =
+        &[crate::InjectSlot::required::<dyn TicketSystem>("ticket_system")];
+    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(StorePipe)
+    }
+    async fn process(&self, _params: NoParams, _ctx: &PipeContext) -> PipeResult {
+        PipeResult::success(Default::default())
+    }
+}
+
+/// A plugin whose injectables are chosen per test.
+struct ListPlugin(fn() -> Vec<InjectableDescriptor>);
+
+impl Plugin for ListPlugin {
+    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
+        Ok(ListPlugin(Vec::new))
+    }
+    fn injectables(&self) -> Vec<InjectableDescriptor> {
+        (self.0)()
+    }
+}
+
+fn echo_only() -> Vec<InjectableDescriptor> {
+    vec![InjectableDescriptor::pipe::<EchoPipe>()]
+}
+
+fn echo_and_store() -> Vec<InjectableDescriptor> {
+    vec![
+        InjectableDescriptor::pipe::<EchoPipe>(),
+        InjectableDescriptor::pipe::<StorePipe>().named("Store"),
+    ]
+}
+
+fn echo_twice() -> Vec<InjectableDescriptor> {
+    vec![
+        InjectableDescriptor::pipe::<EchoPipe>(),
+        InjectableDescriptor::pipe::<StorePipe>().named("EchoPipe"),
+    ]
+}
+
+fn entry(package: &'static str, core_version: &'static str) -> PluginEntry {
+    PluginEntry {
+        package_name: package,
+        package_version: "1.2.3",
+        core_version,
+        explicit_prefix: None,
+        factory: |_| Ok(Box::new(ListPlugin(echo_only))),
+    }
+}
+
+#[test]
+fn keys_are_prefix_and_name() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("otai-my_plugin", "0.1.0", &ListPlugin(echo_and_store));
+    let registry = builder.finish().unwrap();
+    let keys: Vec<&str> = registry.injectables().map(|i| i.key()).collect();
+    assert_eq!(keys, ["my-plugin:EchoPipe", "my-plugin:Store"]);
+    assert_eq!(registry.plugins()[0].prefix, "my-plugin");
+    let store = registry.get("my-plugin:Store").unwrap();
+    assert_eq!(store.descriptor().inject_slots()[0].interface, "TicketSystem");
+    assert_eq!(registry.plugin_of(store).package, "otai-my_plugin");
+}
+
+#[test]
+fn duplicate_keys_name_both_sides() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("otai-dup", "0.1.0", &ListPlugin(echo_twice));
+    let errors = builder.finish().unwrap_err();
+    let [RegistryError::DuplicateKey { key, first, second }] = errors.0.as_slice() else {
+        panic!("unexpected errors: {errors}");
+    };
+    assert_eq!(key, "dup:EchoPipe");
+    assert!(first.contains("EchoPipe") && second.contains("StorePipe"), "{first} / {second}");
+}
+
+#[test]
+fn duplicate_prefixes_name_both_packages() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("otai-same", "0.1.0", &ListPlugin(echo_only));
+    builder.add_plugin("otai_same", "0.2.0", &ListPlugin(echo_only));
+    let errors = builder.finish().unwrap_err();
+    assert_eq!(
+        errors.0,
+        [RegistryError::DuplicatePrefix {
+            prefix: "same".into(),
+            first: "otai-same".into(),
+            second: "otai_same".into(),
+        }]
+    );
+}
+
+#[test]
+fn packages_without_the_otai_prefix_are_rejected() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("acme-tools", "0.1.0", &ListPlugin(echo_only));
+    let errors = builder.finish().unwrap_err();
+    assert!(matches!(&errors.0[0], RegistryError::InvalidPrefix { package, .. } if package == "acme-tools"));
+    assert!(errors.to_string().contains("must start with `otai-`"), "{errors}");
+}
+
+#[test]
+fn explicit_prefixes_are_used() {
+    let mut acme = entry("acme-app", crate::CORE_VERSION);
+    acme.explicit_prefix = Some("acme");
+    let registry = ComponentRegistry::from_entries(&[acme], &AppConfig::new()).unwrap();
+    assert!(registry.get("acme:EchoPipe").is_ok());
+}
+
+#[test]
+fn incompatible_core_versions_are_startup_errors() {
+    let newer = entry("otai-future", "99.0.0");
+    let errors = ComponentRegistry::from_entries(&[newer], &AppConfig::new()).unwrap_err();
+    assert!(matches!(
+        &errors.0[0],
+        RegistryError::IncompatibleCore { package, source: CompatError::DifferentMajor { .. }, .. }
+            if package == "otai-future"
+    ));
+    let message = errors.to_string();
+    assert!(message.contains("otai-future") && message.contains("99.0.0"), "{message}");
+}
+
+#[test]
+fn refusing_factories_show_their_message_verbatim() {
+    let mut licensed = entry("otai-licensed", crate::CORE_VERSION);
+    licensed.factory = |_| {
+        Err(PluginError::refused(
+            "Valid license key required. Set ACME_LICENSE_KEY.",
+        ))
+    };
+    let errors = ComponentRegistry::from_entries(&[licensed], &AppConfig::new()).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "error: plugin `otai-licensed` refused to start: Valid license key required. Set ACME_LICENSE_KEY."
+    );
+}
+
+#[test]
+fn every_problem_is_reported_together() {
+    let mut refused = entry("otai-a", crate::CORE_VERSION);
+    refused.factory = |_| Err(PluginError::refused("no"));
+    let old = entry("otai-b", "0.0.1");
+    let errors = ComponentRegistry::from_entries(&[refused, old], &AppConfig::new()).unwrap_err();
+    assert_eq!(errors.0.len(), 2);
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("otai-base", "0.1.0", &ListPlugin(echo_and_store));
+    let registry = builder.finish().unwrap();
+    let error = registry.get("base:EchoPip").unwrap_err();
+    assert_eq!(error.suggestions, ["base:EchoPipe"]);
+    assert_eq!(
+        error.to_string(),
+        "unknown registry key `base:EchoPip` (did you mean `base:EchoPipe`?); run `otai plugins` to list every key"
+    );
+}
+
+#[test]
+fn listing_by_kind_and_interface() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin("otai-base", "0.1.0", &ListPlugin(echo_and_store));
+    let registry = builder.finish().unwrap();
+    assert_eq!(registry.by_kind(InjectableKind::Pipe).count(), 2);
+    assert_eq!(registry.by_kind(InjectableKind::Service).count(), 0);
+    assert_eq!(registry.by_interface("TicketSystem").count(), 0);
+}
+
+#[test]
+fn the_linked_slice_is_readable() {
+    // otai-core's own unit tests link no plugin.
+    let registry = ComponentRegistry::from_linked(&AppConfig::new()).unwrap();
+    assert!(registry.plugins().is_empty());
+}
