@@ -19,11 +19,11 @@
 //! it; see `otai-core/examples/embed.rs`.
 
 pub mod app_config;
-// pub mod config;
+pub mod config;
 pub mod engine;
 pub mod injectable;
 pub mod interfaces;
-// pub mod logging;
+pub mod logging;
 pub mod pipe;
 pub mod plugin;
 pub mod registry;

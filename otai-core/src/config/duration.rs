@@ -1,0 +1,191 @@
+//! Durations in configs: ISO-8601 (`PT0.5S`, `PT5M`, `P1D`) or humane (`500ms`, `5m`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A duration as configs write it. Deserializes from ISO-8601 (`PT0.01S`, `PT5M`, `P1D`),
+/// humane text (`10ms`, `5m`, `1h 30m`) or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration(pub std::time::Duration);
+
+impl Duration {
+    /// From milliseconds.
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(std::time::Duration::from_millis(millis))
+    }
+
+    /// From seconds.
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(std::time::Duration::from_secs(secs))
+    }
+
+    /// The standard duration.
+    pub fn get(self) -> std::time::Duration {
+        self.0
+    }
+}
+
+impl From<Duration> for std::time::Duration {
+    fn from(value: Duration) -> Self {
+        value.0
+    }
+}
+
+/// A duration that is neither ISO-8601 nor humane.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a duration; write ISO-8601 like `PT0.5S`, `PT5M`, `P1D` or humane like `500ms`, `5m`, `1h 30m`")]
+pub struct InvalidDuration(String);
+
+impl FromStr for Duration {
+    type Err = InvalidDuration;
+
+    fn from_str(text: &str) -> Result<Self, InvalidDuration> {
+        let trimmed = text.trim();
+        let invalid = || InvalidDuration(text.to_owned());
+        if trimmed.starts_with(['P', 'p']) {
+            let iso: iso8601::Duration =
+                iso8601::duration(&trimmed.to_uppercase()).map_err(|_| invalid())?;
+            return match iso {
+                iso8601::Duration::YMDHMS {
+                    year: 0,
+                    month: 0,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    millisecond,
+                } => Ok(Self(
+                    std::time::Duration::from_secs(
+                        u64::from(day) * 86_400
+                            + u64::from(hour) * 3_600
+                            + u64::from(minute) * 60
+                            + u64::from(second),
+                    ) + std::time::Duration::from_millis(u64::from(millisecond)),
+                )),
+                iso8601::Duration::Weeks(weeks) => Ok(Self(std::time::Duration::from_secs(
+                    u64::from(weeks) * 7 * 86_400,
+                ))),
+                // Years and months have no fixed length.
+                iso8601::Duration::YMDHMS { .. } => Err(invalid()),
+            };
+        }
+        humantime::parse_duration(trimmed)
+            .map(Self)
+            .map_err(|_| invalid())
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+
+        impl serde::de::Visitor<'_> for DurationVisitor {
+            type Value = Duration;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as `PT0.5S`, `500ms` or `5m`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Duration, E> {
+                text.parse().map_err(E::custom)
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, secs: u64) -> Result<Duration, E> {
+                Ok(Duration::from_secs(secs))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, secs: i64) -> Result<Duration, E> {
+                u64::try_from(secs)
+                    .map(Duration::from_secs)
+                    .map_err(|_| E::custom("a duration cannot be negative"))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, secs: f64) -> Result<Duration, E> {
+                std::time::Duration::try_from_secs_f64(secs)
+                    .map(Duration)
+                    .map_err(|_| E::custom("a duration must be a non-negative number of seconds"))
+            }
+        }
+
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for Duration {
+    fn schema_name() -> String {
+        "Duration".to_owned()
+    }
+
+    fn json_schema(_gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = schemars::schema::SchemaObject {
+            instance_type: Some(
+                vec![
+                    schemars::schema::InstanceType::String,
+                    schemars::schema::InstanceType::Number,
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        };
+        schema.metadata().description = Some(
+            "ISO-8601 (`PT0.5S`, `PT5M`, `P1D`), humane (`500ms`, `5m`) or seconds".to_owned(),
+        );
+        schema.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration as Std;
+
+    fn parse(text: &str) -> Std {
+        text.parse::<Duration>().unwrap().0
+    }
+
+    #[test]
+    fn iso8601_durations() {
+        assert_eq!(parse("PT0.01S"), Std::from_millis(10));
+        assert_eq!(parse("PT0.5S"), Std::from_millis(500));
+        assert_eq!(parse("PT5M"), Std::from_secs(300));
+        assert_eq!(parse("P1D"), Std::from_secs(86_400));
+        assert_eq!(parse("PT1H30M"), Std::from_secs(5_400));
+        assert_eq!(parse("P2W"), Std::from_secs(14 * 86_400));
+    }
+
+    #[test]
+    fn humane_durations() {
+        assert_eq!(parse("10ms"), Std::from_millis(10));
+        assert_eq!(parse("5m"), Std::from_secs(300));
+        assert_eq!(parse("1h 30m"), Std::from_secs(5_400));
+    }
+
+    #[test]
+    fn numbers_are_seconds() {
+        let d: Duration = serde_json::from_value(serde_json::json!(1.5)).unwrap();
+        assert_eq!(d.0, Std::from_millis(1_500));
+        assert!(serde_json::from_value::<Duration>(serde_json::json!(-1)).is_err());
+    }
+
+    #[test]
+    fn garbage_and_calendar_units_are_rejected_with_a_hint() {
+        let error = "soon".parse::<Duration>().unwrap_err();
+        assert!(error.to_string().contains("PT0.5S"));
+        assert!("P1M".parse::<Duration>().is_err());
+        assert!("PT".parse::<Duration>().is_err() || parse("PT") == Std::ZERO);
+    }
+}

@@ -1,0 +1,270 @@
+//! Configuration errors: what is wrong, where (file, config path, line:column) and how to fix it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor::NoColor};
+
+use super::path::ConfigPath;
+use super::positions::{Position, PositionIndex};
+use super::source::ConfigSource;
+use crate::logging::redact;
+
+/// Where an issue points: the value at the path, or the key (for unknown keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    Value,
+    Key,
+}
+
+/// A problem found at a config path, before positions are attached.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Issue {
+    pub path: ConfigPath,
+    pub anchor: Anchor,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Issue {
+    pub fn at(path: ConfigPath, message: impl Into<String>) -> Self {
+        Self {
+            path,
+            anchor: Anchor::Value,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn at_key(path: ConfigPath, message: impl Into<String>) -> Self {
+        Self {
+            anchor: Anchor::Key,
+            ..Self::at(path, message)
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint;
+        self
+    }
+}
+
+/// One configuration mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file (or `<string>` for configs loaded from text).
+    pub file: String,
+    /// Path inside the config, below the root key (`orchestrator.params.steps[0].use`).
+    pub path: String,
+    /// Line and column of the offending node, when known.
+    pub position: Option<Position>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(position) = self.position {
+            write!(f, ":{position}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (hint: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every mistake found in one config, reported together.
+#[derive(Debug, Clone)]
+pub struct ConfigErrors {
+    errors: Vec<ConfigError>,
+    source: Option<Arc<ConfigSource>>,
+}
+
+impl ConfigErrors {
+    /// Errors without source text to quote (e.g. the file could not be read).
+    pub fn new(errors: Vec<ConfigError>) -> Self {
+        Self {
+            errors,
+            source: None,
+        }
+    }
+
+    pub(crate) fn from_issues(
+        issues: Vec<Issue>,
+        source: &Arc<ConfigSource>,
+        positions: &PositionIndex,
+        root: &ConfigPath,
+    ) -> Self {
+        let errors = issues
+            .into_iter()
+            .map(|issue| {
+                let full = prefixed(root, &issue.path);
+                let position = match issue.anchor {
+                    Anchor::Key => positions.key(&full).or_else(|| positions.nearest(&full)),
+                    Anchor::Value => positions.nearest(&full),
+                };
+                let message = if issue.path.last_key().is_some_and(redact::is_secret_key) {
+                    redact::quoted_values(&issue.message)
+                } else {
+                    issue.message
+                };
+                ConfigError {
+                    file: source.name().to_owned(),
+                    path: issue.path.to_string(),
+                    position,
+                    message,
+                    hint: issue.hint,
+                }
+            })
+            .collect();
+        Self {
+            errors,
+            source: Some(Arc::clone(source)),
+        }
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> &[ConfigError] {
+        &self.errors
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Adds the errors of `other`.
+    pub fn extend(&mut self, other: ConfigErrors) {
+        if self.source.is_none() {
+            self.source = other.source;
+        }
+        self.errors.extend(other.errors);
+    }
+
+    /// Renders every error with the offending source line and a marker (secrets masked).
+    pub fn render(&self) -> String {
+        let mut out = NoColor::new(Vec::new());
+        let config = term::Config::default();
+        let file = self
+            .source
+            .as_ref()
+            .map(|source| SimpleFile::new(source.name().to_owned(), redact::source_text(source.text())));
+        for error in &self.errors {
+            let mut diagnostic = Diagnostic::error().with_message(&error.message);
+            let mut notes = Vec::new();
+            if !error.path.is_empty() {
+                notes.push(format!("at: {}", error.path));
+            }
+            if let Some(hint) = &error.hint {
+                notes.push(format!("hint: {hint}"));
+            }
+            match (&file, error.position) {
+                (Some(file), Some(position)) => {
+                    let range = token_range(file.source(), position);
+                    diagnostic = diagnostic.with_labels(vec![Label::primary((), range)]);
+                    let _ = term::emit(&mut out, &config, file, &diagnostic.with_notes(notes));
+                }
+                _ => {
+                    let location = match error.position {
+                        Some(position) => format!("{}:{position}", error.file),
+                        None => error.file.clone(),
+                    };
+                    notes.insert(0, format!("in: {location}"));
+                    let empty = SimpleFile::new(error.file.clone(), String::new());
+                    let _ = term::emit(&mut out, &config, &empty, &diagnostic.with_notes(notes));
+                }
+            }
+        }
+        let count = self.errors.len();
+        let mut text = String::from_utf8_lossy(&out.into_inner()).into_owned();
+        text.push_str(&format!(
+            "{count} error{} in {}\n",
+            if count == 1 { "" } else { "s" },
+            self.errors.first().map_or("the configuration", |e| e.file.as_str())
+        ));
+        text
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+fn prefixed(root: &ConfigPath, path: &ConfigPath) -> ConfigPath {
+    let mut segments = root.segments().to_vec();
+    segments.extend(path.segments().iter().cloned());
+    ConfigPath::from_segments(segments)
+}
+
+/// The byte range of the token starting at `position`: a quoted string up to its closing
+/// quote, a key up to its colon, otherwise up to the end of the line (comments excluded).
+fn token_range(source: &str, position: Position) -> std::ops::Range<usize> {
+    let Some(line_start) = source
+        .split_inclusive('\n')
+        .take(position.line.saturating_sub(1))
+        .map(str::len)
+        .try_fold(0usize, |acc, len| acc.checked_add(len))
+    else {
+        return 0..0;
+    };
+    let line = source[line_start..].lines().next().unwrap_or("");
+    let column_bytes: usize = line
+        .chars()
+        .take(position.column.saturating_sub(1))
+        .map(char::len_utf8)
+        .sum();
+    let start = line_start + column_bytes;
+    let rest = &line[column_bytes.min(line.len())..];
+    let len = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest[1..].find(quote).map_or(rest.len(), |end| end + 2),
+        Some(_) => {
+            let end = rest.find(" #").unwrap_or(rest.len());
+            let token = rest[..end].trim_end();
+            match token.find(": ") {
+                Some(colon) if !token.starts_with(['{', '[']) => colon,
+                _ => token.strip_suffix(':').map_or(token.len(), str::len),
+            }
+        }
+        None => 0,
+    };
+    start..start + len.max(1).min(source.len().saturating_sub(start).max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_ranges_cover_quoted_strings_and_keys() {
+        let source = "a:\n  use: \"base:X\" # c\n  bad_key: 1\n";
+        let quoted = token_range(source, Position { line: 2, column: 8 });
+        assert_eq!(&source[quoted], "\"base:X\"");
+        let key = token_range(source, Position { line: 3, column: 3 });
+        assert_eq!(&source[key], "bad_key");
+    }
+}

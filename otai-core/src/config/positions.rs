@@ -1,0 +1,244 @@
+//! Line and column of every node of a YAML document, by config path.
+//!
+//! `serde_yaml::Value` carries no positions, yet errors found after decoding (unknown keys,
+//! bad injects, params that do not fit their type) must point at the file. This index is
+//! built from a second, event-level parse with `yaml-rust2`, which reports a marker for every
+//! node, and is keyed by the same paths the loader uses.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::path::ConfigPath;
+
+/// A position in the source: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct NodeInfo {
+    key: Option<Position>,
+    value: Option<Position>,
+    plain_scalar: bool,
+}
+
+/// Positions of keys and values by path.
+#[derive(Debug, Clone, Default)]
+pub struct PositionIndex {
+    nodes: HashMap<String, NodeInfo>,
+}
+
+impl PositionIndex {
+    /// Indexes `source`; a document the event parser cannot read yields an empty index.
+    pub fn build(source: &str) -> Self {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(source);
+        if parser.load(&mut builder, false).is_err() {
+            return Self::default();
+        }
+        Self {
+            nodes: builder.nodes,
+        }
+    }
+
+    /// Where the value at `path` starts.
+    pub fn value(&self, path: &ConfigPath) -> Option<Position> {
+        self.nodes.get(&path.to_string()).and_then(|n| n.value)
+    }
+
+    /// Where the key of the entry at `path` is (for unknown-key errors).
+    pub fn key(&self, path: &ConfigPath) -> Option<Position> {
+        self.nodes.get(&path.to_string()).and_then(|n| n.key)
+    }
+
+    /// The best position for `path`: its value, else its key, else the nearest ancestor.
+    pub fn nearest(&self, path: &ConfigPath) -> Option<Position> {
+        let mut current = path.segments().to_vec();
+        loop {
+            let candidate = ConfigPath::from_segments(current.clone());
+            if let Some(info) = self.nodes.get(&candidate.to_string()) {
+                if let Some(position) = info.value.or(info.key) {
+                    return Some(position);
+                }
+            }
+            if current.pop().is_none() {
+                return None;
+            }
+        }
+    }
+
+    /// Whether the scalar at `path` was written without quotes (so `${PORT}` may become a
+    /// number after substitution, while `"${PASSWORD}"` stays a string).
+    pub fn is_plain_scalar(&self, path: &ConfigPath) -> bool {
+        self.nodes
+            .get(&path.to_string())
+            .is_some_and(|n| n.plain_scalar)
+    }
+}
+
+impl ConfigPath {
+    pub(crate) fn from_segments(segments: Vec<super::path::Segment>) -> Self {
+        segments
+            .into_iter()
+            .fold(ConfigPath::root(), |path, segment| match segment {
+                super::path::Segment::Key(key) => path.key(&key),
+                super::path::Segment::Index(index) => path.index(index),
+            })
+    }
+}
+
+enum Frame {
+    Mapping {
+        path: ConfigPath,
+        pending_key: Option<String>,
+    },
+    Sequence {
+        path: ConfigPath,
+        next: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    nodes: HashMap<String, NodeInfo>,
+    documents: usize,
+}
+
+fn position(mark: Marker) -> Position {
+    Position {
+        line: mark.line(),
+        column: mark.col() + 1,
+    }
+}
+
+impl Builder {
+    /// Where a new node goes: `Some(path)` for a value, `None` when it is a mapping key
+    /// (recorded here).
+    fn place(&mut self, event: &Event, mark: Marker) -> Option<ConfigPath> {
+        match self.stack.last_mut() {
+            None => Some(ConfigPath::root()),
+            Some(Frame::Sequence { path, next }) => {
+                let child = path.index(*next);
+                *next += 1;
+                Some(child)
+            }
+            Some(Frame::Mapping { path, pending_key }) => match pending_key.take() {
+                Some(key) => Some(path.key(&key)),
+                None => {
+                    let key = match event {
+                        Event::Scalar(text, ..) => text.clone(),
+                        _ => String::from("?"),
+                    };
+                    let child = path.key(&key);
+                    self.nodes.entry(child.to_string()).or_default().key = Some(position(mark));
+                    if let Some(Frame::Mapping { pending_key, .. }) = self.stack.last_mut() {
+                        *pending_key = Some(key);
+                    }
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        match &event {
+            Event::DocumentStart => self.documents += 1,
+            Event::Scalar(_, style, ..) => {
+                if self.documents > 1 {
+                    return;
+                }
+                if let Some(path) = self.place(&event, mark) {
+                    let info = self.nodes.entry(path.to_string()).or_default();
+                    info.value = Some(position(mark));
+                    info.plain_scalar = *style == TScalarStyle::Plain;
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(path) = self.place(&event, mark) {
+                    self.nodes.entry(path.to_string()).or_default().value = Some(position(mark));
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if self.documents > 1 {
+                    return;
+                }
+                // A complex (non-scalar) mapping key is indexed under `?`.
+                let path = self
+                    .place(&event, mark)
+                    .unwrap_or_else(|| ConfigPath::root().key("?"));
+                self.nodes.entry(path.to_string()).or_default().value = Some(position(mark));
+                self.stack.push(match event {
+                    Event::MappingStart(..) => Frame::Mapping {
+                        path,
+                        pending_key: None,
+                    },
+                    _ => Frame::Sequence { path, next: 0 },
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if self.documents > 1 {
+                    return;
+                }
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "\
+root:
+  services:
+    a:
+      use: \"x:Y\"
+  steps:
+    - id: one
+      port: ${PORT}
+    - id: two
+";
+
+    #[test]
+    fn values_and_keys_have_positions() {
+        let index = PositionIndex::build(SOURCE);
+        let use_path = ConfigPath::root().key("root").key("services").key("a").key("use");
+        assert_eq!(index.value(&use_path), Some(Position { line: 4, column: 12 }));
+        assert_eq!(index.key(&use_path), Some(Position { line: 4, column: 7 }));
+        let second = ConfigPath::root().key("root").key("steps").index(1).key("id");
+        assert_eq!(index.value(&second), Some(Position { line: 8, column: 11 }));
+    }
+
+    #[test]
+    fn nearest_falls_back_to_ancestors() {
+        let index = PositionIndex::build(SOURCE);
+        let missing = ConfigPath::root().key("root").key("steps").index(0).key("nope");
+        assert_eq!(index.nearest(&missing), Some(Position { line: 6, column: 7 }));
+    }
+
+    #[test]
+    fn scalar_styles_are_recorded() {
+        let index = PositionIndex::build(SOURCE);
+        let port = ConfigPath::root().key("root").key("steps").index(0).key("port");
+        assert!(index.is_plain_scalar(&port));
+        let use_path = ConfigPath::root().key("root").key("services").key("a").key("use");
+        assert!(!index.is_plain_scalar(&use_path));
+    }
+}
