@@ -27,7 +27,7 @@ pub mod logging;
 pub mod pipe;
 pub mod plugin;
 pub mod registry;
-// pub mod schema;
+pub mod schema;
 pub mod secret;
 pub mod service;
 pub mod value;

@@ -95,12 +95,23 @@ pub fn load_source(source: ConfigSource, env: &EnvSource) -> Result<LoadedConfig
         Some(found) => found,
         None => return Err(ConfigErrors::from_issues(issues, &source, &positions, &ConfigPath::root())),
     };
-    // Paths of issues found from here on are relative to the root key.
+    // Paths are reported relative to the root key; substitution issues below it too.
     let root_path = ConfigPath::root().key(&root);
-    let mut inner = Vec::new();
+    let (mut inner, outside): (Vec<Issue>, Vec<Issue>) = issues
+        .into_iter()
+        .map(|issue| match issue.path.strip_first(&root) {
+            Some(relative) => Ok(Issue { path: relative, ..issue }),
+            None => Err(issue),
+        })
+        .fold((Vec::new(), Vec::new()), |(mut inner, mut outside), issue| {
+            match issue {
+                Ok(issue) => inner.push(issue),
+                Err(issue) => outside.push(issue),
+            }
+            (inner, outside)
+        });
     let config = parse_body(body, &mut inner);
-    // Env issues carry absolute paths; report them relative to the root too.
-    let mut errors = ConfigErrors::from_issues(issues, &source, &positions, &ConfigPath::root());
+    let mut errors = ConfigErrors::from_issues(outside, &source, &positions, &ConfigPath::root());
     errors.extend(ConfigErrors::from_issues(inner, &source, &positions, &root_path));
     match config {
         Some(config) if errors.is_empty() => Ok(LoadedConfig {

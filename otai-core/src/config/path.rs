@@ -69,6 +69,14 @@ impl ConfigPath {
         }
     }
 
+    /// This path without its first segment, if that segment is the key `first`.
+    pub fn strip_first(&self, first: &str) -> Option<Self> {
+        match self.0.first() {
+            Some(Segment::Key(key)) if key == first => Some(Self(self.0[1..].to_vec())),
+            _ => None,
+        }
+    }
+
     /// Whether the path is empty.
     pub fn is_root(&self) -> bool {
         self.0.is_empty()

@@ -230,7 +230,7 @@ root:
     fn nearest_falls_back_to_ancestors() {
         let index = PositionIndex::build(SOURCE);
         let missing = ConfigPath::root().key("root").key("steps").index(0).key("nope");
-        assert_eq!(index.nearest(&missing), Some(Position { line: 6, column: 7 }));
+        assert_eq!(index.nearest(&missing).map(|p| p.line), Some(6));
     }
 
     #[test]

@@ -62,31 +62,55 @@ pub fn source_text(text: &str) -> String {
     text.split_inclusive('\n').map(mask_line).collect()
 }
 
+/// Masks the value after every secret-named key of a line, in block (`password: x`) and flow
+/// (`{ password: x, user: y }`) style, keeping the line's byte length.
 fn mask_line(line: &str) -> String {
-    let Some(colon) = line.find(':') else {
-        return line.to_owned();
-    };
-    let key = line[..colon]
-        .trim()
-        .trim_start_matches("- ")
-        .trim()
-        .trim_matches(['"', '\'']);
-    if !is_secret_key(key) {
-        return line.to_owned();
+    let bytes = line.as_bytes();
+    let mut out = line.as_bytes().to_vec();
+    let mut search_from = 0;
+    while let Some(found) = line[search_from..].find(':') {
+        let colon = search_from + found;
+        search_from = colon + 1;
+        let after_colon = bytes.get(colon + 1).copied();
+        if !matches!(after_colon, None | Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            continue;
+        }
+        let key_start = line[..colon]
+            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\'')))
+            .map_or(0, |i| i + 1);
+        let key = line[key_start..colon].trim_matches(['"', '\'']);
+        if key.is_empty() || !is_secret_key(key) {
+            continue;
+        }
+        let mut start = colon + 1;
+        while start < bytes.len() && matches!(bytes[start], b' ' | b'\t') {
+            start += 1;
+        }
+        let mut end = start;
+        let mut depth = 0i32;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' if depth == 0 => break,
+                b']' | b'}' => depth -= 1,
+                b',' if depth == 0 => break,
+                b'#' if end > start && bytes[end - 1] == b' ' => break,
+                b'\n' | b'\r' => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        while end > start && bytes[end - 1] == b' ' {
+            end -= 1;
+        }
+        for (i, byte) in out[start..end].iter_mut().enumerate() {
+            *byte = if i < MASK.len() { b'*' } else { b' ' };
+        }
+        search_from = end.max(search_from);
     }
-    let after = &line[colon + 1..];
-    let value_offset = colon + 1 + (after.len() - after.trim_start().len());
-    let body = line[value_offset..].trim_end_matches(['\n', '\r']);
-    let value_len = body[..body.find(" #").unwrap_or(body.len())].trim_end().len();
-    if value_len == 0 || body.starts_with('#') {
-        return line.to_owned();
-    }
-    let mask = if value_len >= MASK.len() {
-        format!("{MASK}{}", " ".repeat(value_len - MASK.len()))
-    } else {
-        "*".repeat(value_len)
-    };
-    format!("{}{mask}{}", &line[..value_offset], &line[value_offset + value_len..])
+    // Only ASCII bytes inside the masked range were replaced by ASCII, but a multi-byte
+    // character may have been cut; fall back to the lossy form in that case.
+    String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -116,6 +140,15 @@ mod tests {
             quoted_values("invalid type: string \"hunter2\", expected u16"),
             "invalid type: string \"***\", expected u16"
         );
+    }
+
+    #[test]
+    fn flow_style_secrets_are_masked() {
+        let text = "    t: { use: x, params: { password: [\"hunter2\"], user: bob } }\n";
+        let masked = source_text(text);
+        assert!(!masked.contains("hunter2"), "{masked}");
+        assert!(masked.contains("user: bob"), "{masked}");
+        assert_eq!(masked.len(), text.len());
     }
 
     #[test]

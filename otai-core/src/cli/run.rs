@@ -1,0 +1,123 @@
+//! `otai run --config FILE [--once | --until-idle] [--trace FILE]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{check::load_and_build, EXIT_FAILED, EXIT_INVALID};
+use crate::app_config::AppConfig;
+use crate::engine::{RunControl, TraceSink};
+use crate::pipe::PipeResult;
+use crate::registry::ComponentRegistry;
+
+/// Options of `otai run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The configuration file (YAML).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Run one orchestrator cycle with triggers firing immediately; exit 1 if a pipe failed.
+    #[arg(long, conflicts_with = "until_idle")]
+    pub once: bool,
+
+    /// Run cycles (triggers firing immediately) until one does not succeed — e.g. the fetch
+    /// guard finds no more tickets — then exit 0. Drains a queue and stops.
+    #[arg(long)]
+    pub until_idle: bool,
+
+    /// Write one JSON line per executed pipe to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+/// Validates, builds and runs.
+pub(crate) fn run(args: &RunArgs, registry: &ComponentRegistry, app: &AppConfig, log_json: bool) -> ExitCode {
+    let pipeline = match load_and_build(&args.config, registry, app, log_json) {
+        Ok(pipeline) => pipeline,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shutdown = CancellationToken::new();
+    let mut control = RunControl::builder()
+        .once(args.once || args.until_idle)
+        .shutdown_token(shutdown.clone());
+    if let Some(path) = &args.trace {
+        match TraceSink::create(path) {
+            Ok(sink) => control = control.trace(sink),
+            Err(error) => {
+                eprintln!("error: cannot create the trace file {}: {error}", path.display());
+                return ExitCode::from(EXIT_INVALID);
+            }
+        }
+    }
+    let control = control.build();
+    runtime.block_on(async {
+        tokio::spawn(stop_on_signal(shutdown));
+        if args.until_idle {
+            let mut cycles = 0usize;
+            loop {
+                let result = pipeline.run(control.clone()).await;
+                cycles += 1;
+                if !result.succeeded || control.is_shutdown_requested() {
+                    let done = cycles - usize::from(!result.succeeded);
+                    println!("{done} cycle(s) completed; stopped after cycle {cycles}: {}", summary(&result));
+                    return ExitCode::SUCCESS;
+                }
+            }
+        }
+        let result = pipeline.run(control.clone()).await;
+        if args.once {
+            println!("cycle {}: {}", if result.has_failed() { "failed" } else { "done" }, summary(&result));
+            if result.has_failed() {
+                return ExitCode::from(EXIT_FAILED);
+            }
+        }
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary(result: &PipeResult) -> String {
+    let state = if result.succeeded {
+        "succeeded"
+    } else if result.was_skipped {
+        "skipped"
+    } else {
+        "failed"
+    };
+    if result.message.is_empty() {
+        state.to_owned()
+    } else {
+        format!("{state}: {}", result.message)
+    }
+}
+
+/// Requests a clean stop on SIGINT or SIGTERM: the cycle in flight finishes first.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            shutdown.cancel();
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stop requested; finishing the cycle in flight");
+    shutdown.cancel();
+}
