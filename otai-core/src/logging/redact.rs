@@ -76,8 +76,10 @@ fn mask_line(line: &str) -> String {
             continue;
         }
         let key_start = line[..colon]
-            .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\'')))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '"' | '\'')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let key = line[key_start..colon].trim_matches(['"', '\'']);
         if key.is_empty() || !is_secret_key(key) {
             continue;

@@ -70,18 +70,18 @@ impl PipeResult {
         !self.succeeded && !self.was_skipped
     }
 
-    /// Combines results as the original does: succeeded only if all succeeded, skipped only if
-    /// all were skipped, messages joined with `; `, data merged with later keys winning.
-    /// The union of nothing is a success with no data.
+    /// Combines results: skipped if all were skipped, failed if any failed, succeeded
+    /// otherwise (a skipped step next to successful ones is not a failure); messages joined
+    /// with `; `, data merged with later keys winning. The union of nothing is a success.
     pub fn union<'a>(results: impl IntoIterator<Item = &'a PipeResult>) -> PipeResult {
-        let mut succeeded = true;
+        let mut failed = false;
         let mut was_skipped = true;
         let mut any = false;
         let mut messages: Vec<&str> = Vec::new();
         let mut data = Map::new();
         for result in results {
             any = true;
-            succeeded &= result.succeeded;
+            failed |= result.has_failed();
             was_skipped &= result.was_skipped;
             if !result.message.is_empty() {
                 messages.push(&result.message);
@@ -90,9 +90,10 @@ impl PipeResult {
                 data.insert(key.clone(), value.clone());
             }
         }
+        let was_skipped = was_skipped && any;
         PipeResult {
-            succeeded: succeeded || !any,
-            was_skipped: was_skipped && any,
+            succeeded: !failed && !was_skipped,
+            was_skipped,
             message: messages.join("; "),
             data,
         }
@@ -140,7 +141,9 @@ mod tests {
         assert_eq!(skipped.message, "x; y");
         let mixed = PipeResult::skipped("x") & PipeResult::success(Map::new());
         assert!(!mixed.was_skipped);
-        assert!(!mixed.succeeded);
+        assert!(mixed.succeeded, "a skipped step is not a failure");
+        let failed = PipeResult::skipped("x") & PipeResult::failure("y");
+        assert!(failed.has_failed());
     }
 
     #[test]

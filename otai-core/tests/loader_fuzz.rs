@@ -1,0 +1,48 @@
+//! Random and mutated YAML never panics the loader: it yields a config or structured errors.
+
+mod support;
+
+use otai::config::load_str;
+use otai::engine::Pipeline;
+use otai::AppConfig;
+use proptest::prelude::*;
+
+const SEED: &str = include_str!("fixtures/original-demo-config.yml");
+
+fn check(text: &str) {
+    match load_str("fuzz.yml", text) {
+        Ok(loaded) => {
+            if let Err(errors) = Pipeline::build(&loaded, &support::registry(), &AppConfig::new()) {
+                assert!(!errors.is_empty());
+                let _ = errors.render();
+            }
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty(), "an error result must carry errors");
+            let _ = errors.render();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+        check(&text);
+    }
+
+    #[test]
+    fn yaml_shaped_text_never_panics(text in "(open_ticket_ai|otai|cfg|services|orchestrator|use|params|steps|injects|id|[a-z_]{1,8}|\"[^\"]{0,8}\"|\\{\\{ [a-z_.]{0,10} \\}\\}|[-:{}\\[\\],#\\n ]|  ){0,80}") {
+        check(&text);
+    }
+
+    #[test]
+    fn mutated_original_config_never_panics(cut in 0usize..SEED.len(), len in 0usize..40, insert in "\\PC{0,12}") {
+        let mut text = SEED.to_owned();
+        let start = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let end = (start + len..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+        text.replace_range(start..end, &insert);
+        check(&text);
+    }
+}
