@@ -1,0 +1,6 @@
+#[otai::plugin]
+pub struct AcmePlugin<T> {
+    marker: core::marker::PhantomData<T>,
+}
+
+fn main() {}

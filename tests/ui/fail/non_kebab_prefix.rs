@@ -1,0 +1,4 @@
+#[otai::plugin(prefix = "Acme_Tools")]
+pub struct AcmePlugin;
+
+fn main() {}

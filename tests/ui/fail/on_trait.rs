@@ -1,0 +1,4 @@
+#[otai::plugin]
+pub trait AcmePlugin {}
+
+fn main() {}

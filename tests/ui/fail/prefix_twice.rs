@@ -1,0 +1,4 @@
+#[otai::plugin(prefix = "acme", prefix = "other")]
+pub struct AcmePlugin;
+
+fn main() {}

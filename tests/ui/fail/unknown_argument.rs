@@ -1,0 +1,4 @@
+#[otai::plugin(name = "acme")]
+pub struct AcmePlugin;
+
+fn main() {}
