@@ -2,7 +2,27 @@
 //!
 //! The standard library of Open Ticket AI (plugin `base`): orchestrator, runners, triggers,
 //! composite and expression pipes, ticket-system pipes, the classification pipe, the Jinja
-//! template renderer, an in-memory ticket system and a keyword classifier.
+//! template renderer, an in-memory ticket system and a keyword classifier. Registry keys are
+//! those of the original (`base:CompositePipe`, `base:JinjaRenderer`, …), so its
+//! configurations run unchanged.
+//!
+//! | key | kind | |
+//! |---|---|---|
+//! | `base:SimpleSequentialOrchestrator` | pipe | [`pipes::SimpleSequentialOrchestrator`] |
+//! | `base:SimpleSequentialRunner` | pipe | [`pipes::SimpleSequentialRunner`] |
+//! | `base:IntervalTrigger` | pipe | [`pipes::IntervalTrigger`] |
+//! | `base:CompositePipe` | pipe | [`pipes::CompositePipe`] |
+//! | `base:ExpressionPipe` | pipe | [`pipes::ExpressionPipe`] |
+//! | `base:ClassificationPipe` | pipe | [`pipes::ClassificationPipe`] |
+//! | `base:FetchTicketsPipe` | pipe | [`pipes::FetchTicketsPipe`] |
+//! | `base:UpdateTicketPipe` | pipe | [`pipes::UpdateTicketPipe`] |
+//! | `base:AddNotePipe` | pipe | [`pipes::AddNotePipe`] |
+//! | `base:JinjaRenderer` | service | [`services::JinjaRenderer`] |
+//! | `base:InMemoryTicketSystem` | service | [`services::InMemoryTicketSystem`] |
+//! | `base:KeywordClassifier` | service | [`services::KeywordClassifier`] |
+
+pub mod pipes;
+pub mod services;
 
 use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
 
@@ -17,6 +37,52 @@ impl Plugin for BasePlugin {
     }
 
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        Vec::new()
+        use pipes::*;
+        use services::*;
+        vec![
+            InjectableDescriptor::pipe::<SimpleSequentialOrchestrator>(),
+            InjectableDescriptor::pipe::<SimpleSequentialRunner>(),
+            InjectableDescriptor::pipe::<IntervalTrigger>(),
+            InjectableDescriptor::pipe::<CompositePipe>(),
+            InjectableDescriptor::pipe::<ExpressionPipe>(),
+            InjectableDescriptor::pipe::<ClassificationPipe>(),
+            InjectableDescriptor::pipe::<FetchTicketsPipe>(),
+            InjectableDescriptor::pipe::<UpdateTicketPipe>(),
+            InjectableDescriptor::pipe::<AddNotePipe>(),
+            InjectableDescriptor::service::<JinjaRenderer>(),
+            InjectableDescriptor::service::<InMemoryTicketSystem>(),
+            InjectableDescriptor::service::<KeywordClassifier>(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_injectable_is_registered_under_its_original_name() {
+        let names: Vec<String> = BasePlugin
+            .injectables()
+            .iter()
+            .map(|d| format!("{}:{}", d.kind(), d.name()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "pipe:SimpleSequentialOrchestrator",
+                "pipe:SimpleSequentialRunner",
+                "pipe:IntervalTrigger",
+                "pipe:CompositePipe",
+                "pipe:ExpressionPipe",
+                "pipe:ClassificationPipe",
+                "pipe:FetchTicketsPipe",
+                "pipe:UpdateTicketPipe",
+                "pipe:AddNotePipe",
+                "service:JinjaRenderer",
+                "service:InMemoryTicketSystem",
+                "service:KeywordClassifier",
+            ]
+        );
     }
 }

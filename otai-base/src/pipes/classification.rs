@@ -1,0 +1,146 @@
+//! `base:ClassificationPipe`: classifies text with an injected `ClassificationService`.
+
+use std::sync::Arc;
+
+use otai::interfaces::{ClassificationRequest, ClassificationService};
+use otai::value::{Map, Value};
+use otai::{
+    async_trait, BuildContext, BuildError, InjectSlot, Pipe, PipeContext, PipeResult, Secret,
+};
+use serde::Deserialize;
+
+/// Params of `base:ClassificationPipe`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassificationPipeParams {
+    /// The text to classify (usually subject and body of a ticket).
+    pub text: String,
+    /// The model (a HuggingFace id for `hf-local`, a model of `base:KeywordClassifier`).
+    pub model_name: String,
+    /// A token for fetching the model, if the service needs one. Never logged.
+    #[serde(default)]
+    pub api_token: Option<Secret>,
+}
+
+/// Classifies `text` with the service injected as `classification_service` and returns
+/// `data.label` and `data.confidence`. A classification error fails the pipe.
+pub struct ClassificationPipe {
+    service: Arc<dyn ClassificationService>,
+}
+
+impl std::fmt::Debug for ClassificationPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClassificationPipe").finish_non_exhaustive()
+    }
+}
+
+impl ClassificationPipe {
+    /// A pipe classifying with `service`.
+    pub fn new(service: Arc<dyn ClassificationService>) -> Self {
+        Self { service }
+    }
+}
+
+#[async_trait]
+impl Pipe for ClassificationPipe {
+    type Params = ClassificationPipeParams;
+    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn ClassificationService>(
+        "classification_service",
+    )];
+
+    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(Self::new(ctx.inject("classification_service")?))
+    }
+
+    async fn process(&self, params: Self::Params, _ctx: &PipeContext) -> PipeResult {
+        let request = ClassificationRequest {
+            text: params.text,
+            model_name: params.model_name,
+            api_token: params.api_token,
+        };
+        match self.service.classify(&request).await {
+            Ok(result) => {
+                let message = format!(
+                    "`{}` says {} ({:.2})",
+                    request.model_name, result.label, result.confidence
+                );
+                let mut data = Map::new();
+                data.insert("label".to_owned(), Value::from(result.label));
+                data.insert("confidence".to_owned(), Value::from(result.confidence));
+                PipeResult::success(data).with_message(message)
+            }
+            Err(error) => PipeResult::failure(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use otai::interfaces::{ClassificationError, ClassificationResult};
+    use otai::value::json;
+
+    use super::*;
+
+    /// Answers with the model name as label and fails for model `broken`.
+    struct Echo;
+
+    #[async_trait]
+    impl ClassificationService for Echo {
+        async fn classify(
+            &self,
+            request: &ClassificationRequest,
+        ) -> Result<ClassificationResult, ClassificationError> {
+            if request.model_name == "broken" {
+                return Err(ClassificationError::UnknownModel {
+                    model: "broken".into(),
+                    message: "not there".into(),
+                });
+            }
+            assert_eq!(request.api_token.as_ref().map(Secret::expose), Some("tok"));
+            Ok(ClassificationResult {
+                label: format!("{}:{}", request.model_name, request.text),
+                confidence: 0.75,
+            })
+        }
+    }
+
+    fn params(model_name: &str) -> ClassificationPipeParams {
+        serde_json::from_value(json!({"text": "hi", "model_name": model_name, "api_token": "tok"}))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn returns_label_and_confidence() {
+        let pipe = ClassificationPipe::new(Arc::new(Echo));
+        let result = pipe.process(params("queue"), &PipeContext::default()).await;
+        assert!(result.succeeded);
+        assert_eq!(result.data["label"], json!("queue:hi"));
+        assert_eq!(result.data["confidence"], json!(0.75));
+        assert!(!result.message.contains("tok"), "the token never shows");
+    }
+
+    #[tokio::test]
+    async fn a_classification_error_fails_the_pipe() {
+        let pipe = ClassificationPipe::new(Arc::new(Echo));
+        let result = pipe
+            .process(params("broken"), &PipeContext::default())
+            .await;
+        assert!(result.has_failed());
+        assert!(
+            result.message.contains("unknown model `broken`"),
+            "{}",
+            result.message
+        );
+    }
+
+    #[test]
+    fn the_token_is_optional_and_unknown_fields_are_rejected() {
+        let ok: ClassificationPipeParams =
+            serde_json::from_value(json!({"text": "t", "model_name": "m"})).unwrap();
+        assert!(ok.api_token.is_none());
+        assert!(serde_json::from_value::<ClassificationPipeParams>(
+            json!({"text": "t", "model": "m"})
+        )
+        .is_err());
+    }
+}

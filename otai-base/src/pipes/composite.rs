@@ -1,0 +1,56 @@
+//! `base:CompositePipe`: runs its steps in order, each seeing the results before it.
+
+use otai::engine::PipeNode;
+use otai::value::{Map, Value};
+use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
+use serde::Deserialize;
+
+/// Params of `base:CompositePipe`: `steps` is taken by the engine. Any other param is free
+/// form and meant for the steps, which read it with `get_parent_param('name')` (or
+/// `params.name`) — a threshold shared by several steps, say.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+pub struct CompositePipeParams {
+    /// Values the steps may read.
+    #[serde(flatten)]
+    pub values: Map<String, Value>,
+}
+
+/// Runs `steps` in order; each step sees the results of the steps before it (by id). The first
+/// failed step stops the composite. The result is the union of the results of the steps that
+/// ran: it succeeded only if all of them did, and its data merges theirs.
+#[derive(Debug)]
+pub struct CompositePipe {
+    steps: Vec<PipeNode>,
+}
+
+impl CompositePipe {
+    /// A composite of `steps`.
+    pub fn new(steps: Vec<PipeNode>) -> Self {
+        Self { steps }
+    }
+}
+
+#[async_trait]
+impl Pipe for CompositePipe {
+    type Params = CompositePipeParams;
+    const NESTED: &'static [NestedPipes] = &[NestedPipes::many("steps")];
+
+    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(Self::new(ctx.take_children("steps")?))
+    }
+
+    async fn process(&self, _params: Self::Params, ctx: &PipeContext) -> PipeResult {
+        let mut scope = ctx.clone();
+        let mut results = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let result = step.run(&scope).await;
+            let failed = result.has_failed();
+            scope = scope.with_result(step.id(), result.clone());
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        PipeResult::union(&results)
+    }
+}

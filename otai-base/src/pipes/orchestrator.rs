@@ -1,0 +1,166 @@
+//! `base:SimpleSequentialOrchestrator`: runs its steps over and over until the process stops.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use otai::engine::PipeNode;
+use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
+use serde::Deserialize;
+
+use otai::config::Duration;
+
+/// Params of `base:SimpleSequentialOrchestrator` (`steps` is taken by the engine).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimpleSequentialOrchestratorParams {
+    /// Pause between two cycles (default 10 ms).
+    #[serde(default = "default_orchestrator_sleep")]
+    pub orchestrator_sleep: Duration,
+    /// Pause after a cycle that raised an exception (a panicking step), before retrying
+    /// (default 5 s).
+    #[serde(default = "default_exception_sleep")]
+    pub exception_sleep: Duration,
+    /// Retry after an exception (default); with `false` the orchestrator stops and fails.
+    #[serde(default = "default_always_retry")]
+    pub always_retry: bool,
+}
+
+fn default_orchestrator_sleep() -> Duration {
+    Duration::from_millis(10)
+}
+
+fn default_exception_sleep() -> Duration {
+    Duration::from_secs(5)
+}
+
+fn default_always_retry() -> bool {
+    true
+}
+
+/// Runs `steps` in order, cycle after cycle, with `orchestrator_sleep` between cycles, until
+/// shutdown is requested (the cycle in flight finishes first).
+///
+/// * A cycle whose steps failed is logged as a warning and the next cycle runs.
+/// * A step that panics is an *exception*: it is logged as an error and, with
+///   `always_retry`, the cycle is retried after `exception_sleep`; otherwise the orchestrator
+///   returns a failure.
+/// * In once mode ([`otai::engine::RunControl::is_once`]) exactly one cycle runs and its result
+///   (the union of the step results) is returned.
+///
+/// Within a cycle each step sees the results of the steps before it; a new cycle starts from
+/// the orchestrator's own scope again.
+pub struct SimpleSequentialOrchestrator {
+    steps: Arc<[PipeNode]>,
+}
+
+impl std::fmt::Debug for SimpleSequentialOrchestrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimpleSequentialOrchestrator")
+            .field("steps", &self.steps)
+            .finish()
+    }
+}
+
+impl SimpleSequentialOrchestrator {
+    /// An orchestrator over `steps` (the engine builds it through [`Pipe::build`]).
+    pub fn new(steps: Vec<PipeNode>) -> Self {
+        Self {
+            steps: steps.into(),
+        }
+    }
+
+    /// Runs one cycle on its own task, so that a panicking step is caught and reported as
+    /// `Err` with the panic message instead of tearing down the process.
+    async fn run_cycle(&self, ctx: &PipeContext) -> Result<PipeResult, String> {
+        let steps = Arc::clone(&self.steps);
+        let ctx = ctx.clone();
+        let cycle = tokio::spawn(async move {
+            let mut scope = ctx;
+            let mut results = Vec::with_capacity(steps.len());
+            for step in steps.iter() {
+                let result = step.run(&scope).await;
+                scope = scope.with_result(step.id(), result.clone());
+                results.push(result);
+            }
+            PipeResult::union(&results)
+        });
+        cycle.await.map_err(|error| {
+            if error.is_panic() {
+                panic_message(error.into_panic())
+            } else {
+                "the cycle was cancelled".to_owned()
+            }
+        })
+    }
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a step panicked".to_owned()
+    }
+}
+
+#[async_trait]
+impl Pipe for SimpleSequentialOrchestrator {
+    type Params = SimpleSequentialOrchestratorParams;
+    const NESTED: &'static [NestedPipes] = &[NestedPipes::many("steps")];
+
+    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(Self::new(ctx.take_children("steps")?))
+    }
+
+    async fn process(&self, params: Self::Params, ctx: &PipeContext) -> PipeResult {
+        let control = ctx.control();
+        let mut cycles: u64 = 0;
+        let mut last = PipeResult::success(Default::default());
+        while !control.is_shutdown_requested() {
+            cycles += 1;
+            match self.run_cycle(ctx).await {
+                Ok(result) => {
+                    if result.has_failed() {
+                        tracing::warn!(
+                            cycle = cycles,
+                            "orchestrator cycle failed: {}",
+                            result.message
+                        );
+                    }
+                    if control.is_once() {
+                        return result;
+                    }
+                    last = result;
+                    if !control.sleep(params.orchestrator_sleep.get()).await {
+                        break;
+                    }
+                }
+                Err(panic) => {
+                    tracing::error!(
+                        cycle = cycles,
+                        "orchestrator cycle raised an exception: {panic}"
+                    );
+                    let failure =
+                        PipeResult::failure(format!("cycle {cycles} raised an exception: {panic}"));
+                    if !params.always_retry || control.is_once() {
+                        return failure;
+                    }
+                    last = failure;
+                    if !control.sleep(params.exception_sleep.get()).await {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::info!(cycles, "orchestrator stopped");
+        let message = format!("stopped after {cycles} cycle(s)");
+        if last.message.is_empty() {
+            last.with_message(message)
+        } else {
+            let combined = format!("{message}; last cycle: {}", last.message);
+            last.with_message(combined)
+        }
+    }
+}

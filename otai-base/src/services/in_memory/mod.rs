@@ -1,0 +1,408 @@
+//! `base:InMemoryTicketSystem`: a [`TicketSystem`] held in memory, for demos, tests and
+//! rule development without a helpdesk.
+//!
+//! ```yaml
+//! services:
+//!   tickets:
+//!     use: base:InMemoryTicketSystem
+//!     params:
+//!       tickets_file: examples/demo-tickets.yaml   # or inline `tickets: [...]`
+//!       save_to: target/demo-tickets.out.yaml      # optional; rewritten after every change
+//!       queues: [Incoming, Billing, IT Support]    # optional; other queues are rejected
+//! ```
+//!
+//! Paths are relative to the working directory. Seed files are JSON (a list, or
+//! `{tickets: [...]}`), JSON Lines (one ticket per line) or YAML (like JSON), chosen by
+//! extension; `save_to` is written in the format of its extension, atomically (a temporary
+//! file renamed over it), after every change, so it can serve as the seed of a later run. Every change is
+//! logged at `info` (`ticket 3 "…": queue Incoming → Billing`).
+
+mod file;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use otai::interfaces::{
+    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedEntity, UnifiedNote,
+    UnifiedTicket,
+};
+use otai::{async_trait, provides, BuildContext, BuildError, Service};
+use serde::Deserialize;
+
+pub use file::TicketFileError;
+
+/// Params of `base:InMemoryTicketSystem`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InMemoryTicketSystemParams {
+    /// Seed tickets, inline. Tickets without an `id` get the next free number.
+    #[serde(default)]
+    pub tickets: Vec<UnifiedTicket>,
+    /// A seed file (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`), read after `tickets`.
+    #[serde(default)]
+    pub tickets_file: Option<PathBuf>,
+    /// Where to write all tickets after every change.
+    #[serde(default)]
+    pub save_to: Option<PathBuf>,
+    /// The queues that exist; when given, moving a ticket to (or creating one in) another
+    /// queue is rejected as a real helpdesk would.
+    #[serde(default)]
+    pub queues: Option<Vec<String>>,
+}
+
+/// Why the store could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InMemoryError {
+    /// A seed file could not be read.
+    #[error(transparent)]
+    File(#[from] TicketFileError),
+    /// Two seed tickets share an id.
+    #[error("two tickets have the id `{0}`")]
+    DuplicateId(String),
+}
+
+/// A ticket system in memory (see the [module docs](self)).
+#[derive(Debug)]
+pub struct InMemoryTicketSystem {
+    store: Mutex<Store>,
+    save_to: Option<PathBuf>,
+    queues: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    tickets: Vec<UnifiedTicket>,
+    next_id: u64,
+    next_note_id: u64,
+}
+
+impl Store {
+    fn position(&self, id: &str) -> Result<usize, TicketSystemError> {
+        self.tickets
+            .iter()
+            .position(|ticket| ticket.id.as_ref().is_some_and(|own| own.as_str() == id))
+            .ok_or_else(|| TicketSystemError::NotFound(id.to_owned()))
+    }
+
+    fn take_id(&mut self) -> TicketId {
+        loop {
+            let candidate = self.next_id.to_string();
+            self.next_id += 1;
+            if self.position(&candidate).is_err() {
+                return TicketId(candidate);
+            }
+        }
+    }
+
+    fn number_notes(&mut self, notes: &mut [UnifiedNote]) {
+        for note in notes.iter_mut().filter(|note| note.id.is_none()) {
+            note.id = Some(TicketId(self.next_note_id.to_string()));
+            self.next_note_id += 1;
+        }
+    }
+}
+
+impl InMemoryTicketSystem {
+    /// A store holding `tickets`; those without an id are numbered after the highest numeric
+    /// id present.
+    pub fn new(tickets: Vec<UnifiedTicket>) -> Result<Self, InMemoryError> {
+        let mut store = Store {
+            next_id: 1 + tickets
+                .iter()
+                .filter_map(|t| t.id.as_ref()?.as_str().parse::<u64>().ok())
+                .max()
+                .unwrap_or(0),
+            next_note_id: 1,
+            tickets: Vec::with_capacity(tickets.len()),
+        };
+        for mut ticket in tickets {
+            match &ticket.id {
+                Some(id) if store.position(id.as_str()).is_ok() => {
+                    return Err(InMemoryError::DuplicateId(id.to_string()));
+                }
+                Some(_) => {}
+                None => ticket.id = Some(store.take_id()),
+            }
+            let mut notes = std::mem::take(&mut ticket.notes);
+            store.number_notes(&mut notes);
+            ticket.notes = notes;
+            store.tickets.push(ticket);
+        }
+        Ok(Self {
+            store: Mutex::new(store),
+            save_to: None,
+            queues: None,
+        })
+    }
+
+    /// Writes every ticket to `path` after each change.
+    pub fn with_save_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.save_to = Some(path.into());
+        self
+    }
+
+    /// Rejects queues other than `queues`.
+    pub fn with_queues(mut self, queues: Vec<String>) -> Self {
+        self.queues = Some(queues);
+        self
+    }
+
+    /// A copy of every ticket, in insertion order.
+    pub fn snapshot(&self) -> Vec<UnifiedTicket> {
+        self.lock().tickets.clone()
+    }
+
+    /// Writes the tickets to `save_to` now (it is also written after every change).
+    pub fn save(&self) -> Result<(), TicketSystemError> {
+        let store = self.lock();
+        self.persist(&store, "save")
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave a ticket half-updated (updates are
+        // applied to a copy first), so a poisoned store is still consistent.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn persist(&self, store: &Store, operation: &str) -> Result<(), TicketSystemError> {
+        let Some(path) = &self.save_to else {
+            return Ok(());
+        };
+        file::save(path, &store.tickets).map_err(|error| TicketSystemError::Backend {
+            operation: operation.to_owned(),
+            message: format!("could not save the tickets: {error}"),
+        })
+    }
+
+    fn check_queue(
+        &self,
+        operation: &str,
+        queue: Option<&UnifiedEntity>,
+    ) -> Result<(), TicketSystemError> {
+        let (Some(known), Some(name)) = (&self.queues, queue.and_then(|q| q.name.as_deref()))
+        else {
+            return Ok(());
+        };
+        if known.iter().any(|queue| queue == name) {
+            Ok(())
+        } else {
+            Err(TicketSystemError::Rejected {
+                operation: operation.to_owned(),
+                message: format!("there is no queue `{name}` (queues: {})", known.join(", ")),
+            })
+        }
+    }
+}
+
+impl Service for InMemoryTicketSystem {
+    type Params = InMemoryTicketSystemParams;
+    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TicketSystem];
+
+    fn build(params: Self::Params, _ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        let mut tickets = params.tickets;
+        if let Some(path) = &params.tickets_file {
+            let loaded = file::load(path)
+                .map_err(|error| BuildError::invalid_params("tickets_file", error.to_string()))?;
+            tickets.extend(loaded);
+        }
+        let mut system = Self::new(tickets)
+            .map_err(|error| BuildError::invalid_params("tickets", error.to_string()))?;
+        if let Some(queues) = params.queues {
+            system = system.with_queues(queues);
+        }
+        if let Some(path) = params.save_to {
+            system = system.with_save_to(path);
+            system
+                .save()
+                .map_err(|error| BuildError::invalid_params("save_to", error.to_string()))?;
+        }
+        let count = system.lock().tickets.len();
+        tracing::info!(
+            tickets = count,
+            save_to = system
+                .save_to
+                .as_deref()
+                .map(Path::display)
+                .map(tracing::field::display),
+            "in-memory ticket system ready"
+        );
+        Ok(system)
+    }
+}
+
+/// `name`, else `#id`, else `-`.
+fn entity_label(entity: Option<&UnifiedEntity>) -> String {
+    match entity {
+        Some(UnifiedEntity {
+            name: Some(name), ..
+        }) => name.clone(),
+        Some(UnifiedEntity { id: Some(id), .. }) => format!("#{id}"),
+        _ => "-".to_owned(),
+    }
+}
+
+fn short_subject(ticket: &UnifiedTicket) -> String {
+    let subject = ticket.subject.as_deref().unwrap_or("");
+    if subject.chars().count() > 40 {
+        format!("{}…", subject.chars().take(40).collect::<String>())
+    } else {
+        subject.to_owned()
+    }
+}
+
+/// Applies the set fields of `updates` to `ticket`; returns what changed, for the log.
+fn apply(ticket: &mut UnifiedTicket, updates: &UnifiedTicket) -> Vec<String> {
+    let mut changes = Vec::new();
+    macro_rules! entity {
+        ($($field:ident),*) => {$(
+            if let Some(new) = &updates.$field {
+                if ticket.$field.as_ref() != Some(new) {
+                    changes.push(format!(
+                        "{} {} → {}",
+                        stringify!($field),
+                        entity_label(ticket.$field.as_ref()),
+                        entity_label(Some(new))
+                    ));
+                    ticket.$field = Some(new.clone());
+                }
+            }
+        )*};
+    }
+    entity!(queue, priority, state, customer, owner);
+    if let Some(subject) = &updates.subject {
+        if ticket.subject.as_ref() != Some(subject) {
+            changes.push(format!("subject → {subject:?}"));
+            ticket.subject = Some(subject.clone());
+        }
+    }
+    if let Some(body) = &updates.body {
+        if ticket.body.as_ref() != Some(body) {
+            changes.push("body changed".to_owned());
+            ticket.body = Some(body.clone());
+        }
+    }
+    for (key, value) in &updates.extra {
+        changes.push(format!("{key} set"));
+        ticket.extra.insert(key.clone(), value.clone());
+    }
+    for note in &updates.notes {
+        changes.push(format!("note {:?} added", note.subject));
+        ticket.notes.push(note.clone());
+    }
+    changes
+}
+
+#[async_trait]
+impl TicketSystem for InMemoryTicketSystem {
+    async fn find_tickets(
+        &self,
+        criteria: &TicketSearchCriteria,
+    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+        let wanted = criteria
+            .queue
+            .as_ref()
+            .filter(|queue| queue.id.is_some() || queue.name.is_some());
+        let store = self.lock();
+        Ok(store
+            .tickets
+            .iter()
+            .filter(|ticket| match (wanted, &ticket.queue) {
+                (None, _) => true,
+                (Some(wanted), Some(queue)) => wanted.matches(queue),
+                (Some(_), None) => false,
+            })
+            .skip(criteria.offset)
+            .take(criteria.limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn get_ticket(&self, id: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
+        let store = self.lock();
+        Ok(store
+            .position(id)
+            .ok()
+            .map(|index| store.tickets[index].clone()))
+    }
+
+    async fn create_ticket(&self, ticket: &UnifiedTicket) -> Result<String, TicketSystemError> {
+        self.check_queue("create_ticket", ticket.queue.as_ref())?;
+        let mut store = self.lock();
+        let mut ticket = ticket.clone();
+        let id = match &ticket.id {
+            Some(id) if store.position(id.as_str()).is_ok() => {
+                return Err(TicketSystemError::Rejected {
+                    operation: "create_ticket".to_owned(),
+                    message: format!("a ticket with id `{id}` exists"),
+                })
+            }
+            Some(id) => id.clone(),
+            None => store.take_id(),
+        };
+        ticket.id = Some(id.clone());
+        let mut notes = std::mem::take(&mut ticket.notes);
+        store.number_notes(&mut notes);
+        ticket.notes = notes;
+        tracing::info!(
+            ticket = %id,
+            queue = %entity_label(ticket.queue.as_ref()),
+            "ticket {id} {:?} created in queue {}",
+            short_subject(&ticket),
+            entity_label(ticket.queue.as_ref())
+        );
+        store.tickets.push(ticket);
+        self.persist(&store, "create_ticket")?;
+        Ok(id.0)
+    }
+
+    async fn update_ticket(
+        &self,
+        id: &str,
+        updates: &UnifiedTicket,
+    ) -> Result<(), TicketSystemError> {
+        self.check_queue("update_ticket", updates.queue.as_ref())?;
+        let mut store = self.lock();
+        let index = store.position(id)?;
+        let mut updated = store.tickets[index].clone();
+        let mut updates = updates.clone();
+        store.number_notes(&mut updates.notes);
+        let changes = apply(&mut updated, &updates);
+        if changes.is_empty() {
+            tracing::info!(
+                ticket = id,
+                "ticket {id} {:?}: nothing to change",
+                short_subject(&updated)
+            );
+            return Ok(());
+        }
+        tracing::info!(
+            ticket = id,
+            "ticket {id} {:?}: {}",
+            short_subject(&updated),
+            changes.join(", ")
+        );
+        store.tickets[index] = updated;
+        self.persist(&store, "update_ticket")
+    }
+
+    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
+        let mut store = self.lock();
+        let index = store.position(id)?;
+        let mut notes = vec![note.clone()];
+        store.number_notes(&mut notes);
+        let ticket = &mut store.tickets[index];
+        tracing::info!(
+            ticket = id,
+            "ticket {id} {:?}: note {:?} added",
+            short_subject(ticket),
+            note.subject
+        );
+        ticket.notes.extend(notes);
+        self.persist(&store, "add_note")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! `base:JinjaRenderer`: the [`TemplateRenderer`] of the pipeline, on `minijinja`.
+//!
+//! # Language
+//!
+//! Jinja as implemented by minijinja, with the rules of the original's native-types renderer:
+//!
+//! * A template that is exactly one `{{ expression }}` (whitespace around it allowed) yields the
+//!   expression's **native value**: a list, a map, a number, a boolean, `none` or a string.
+//!   `{{ get_pipe_result('ticket_fetcher', 'fetched_tickets')[0] }}` is a map.
+//! * Anything else (text around the braces, several expressions, `{% … %}` blocks) renders to
+//!   a string.
+//! * Undefined variables are errors (minijinja's strict mode), not empty strings; an
+//!   expression whose value is undefined (a missing map key) is an error too.
+//!
+//! # Scope and helpers
+//!
+//! Variables: `pipe_results` (every result in scope by pipe id, each a map of `succeeded`,
+//! `was_skipped`, `message`, `data`), `params` (the enclosing pipe's rendered params) and
+//! `parent_params` (one level further out).
+//!
+//! Functions: `get_pipe_result(pipe_id, data_key='value')`, `has_failed(pipe_id)`,
+//! `get_parent_param(param_key)`, `get_env(name, default?)` (read through the application's
+//! [`AppConfig`], so embedding applications and tests control it), `at_path(value, 'a.b.0')`
+//! and `fail()`. All of minijinja's built-in filters and tests are available (`length`,
+//! `round`, `lower`, `default`, `tojson`, …).
+//!
+//! # Cost
+//!
+//! Templates are parsed once, in [`TemplateRenderer::compile`]. A render hands minijinja a lazy
+//! view of the [`PipeContext`]; only the values a template reads are converted.
+
+mod convert;
+mod helpers;
+mod scope;
+
+use std::sync::Arc;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use otai::interfaces::{CompiledTemplate, TemplateError, TemplateRenderer};
+use otai::{provides, AppConfig, BuildContext, BuildError, PipeContext, Service, Value};
+use serde::Deserialize;
+
+use self::scope::Scope;
+
+/// Name of the single template inside each compiled template's environment.
+const TEMPLATE_NAME: &str = "template";
+/// Variable that captures the value of a native (single-expression) template.
+const CAPTURE_VAR: &str = "__otai_value";
+
+/// Params of `base:JinjaRenderer`: none.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JinjaRendererParams {}
+
+/// Compiles params templates as Jinja (see the [module docs](self) for the language).
+pub struct JinjaRenderer {
+    /// Settings and helpers shared by every template; cloned per template.
+    prototype: Environment<'static>,
+}
+
+impl std::fmt::Debug for JinjaRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JinjaRenderer").finish_non_exhaustive()
+    }
+}
+
+impl Default for JinjaRenderer {
+    fn default() -> Self {
+        Self::new(AppConfig::new())
+    }
+}
+
+impl JinjaRenderer {
+    /// A renderer whose `get_env` reads variables through `app`.
+    pub fn new(app: AppConfig) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        helpers::register(&mut env, Arc::new(app));
+        Self { prototype: env }
+    }
+
+    fn compile_as(
+        &self,
+        source: &str,
+        template_source: String,
+        mode: Mode,
+    ) -> Result<JinjaTemplate, minijinja::Error> {
+        let mut env = self.prototype.clone();
+        env.add_template_owned(TEMPLATE_NAME, template_source)?;
+        Ok(JinjaTemplate {
+            source: source.to_owned(),
+            env,
+            mode,
+        })
+    }
+}
+
+impl Service for JinjaRenderer {
+    type Params = JinjaRendererParams;
+    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TemplateRenderer];
+
+    fn build(_params: JinjaRendererParams, ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(Self::new(ctx.app_config().clone()))
+    }
+}
+
+impl TemplateRenderer for JinjaRenderer {
+    fn compile(&self, source: &str) -> Result<Arc<dyn CompiledTemplate>, TemplateError> {
+        if let Some(expression) = single_expression(source) {
+            // Same line as the source's `{{`, so error lines match the user's template.
+            let capture = format!("{{% set {CAPTURE_VAR} = ({expression}) %}}");
+            if let Ok(template) = self.compile_as(source, capture, Mode::Native) {
+                return Ok(Arc::new(template));
+            }
+            // Not an expression after all (`{{ '}}' }}`…): fall through to a text template,
+            // whose error, if any, refers to the source as written.
+        }
+        self.compile_as(source, source.to_owned(), Mode::Text)
+            .map(|template| Arc::new(template) as Arc<dyn CompiledTemplate>)
+            .map_err(|error| template_error(&error))
+    }
+}
+
+/// How a compiled template turns into a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The source is one `{{ expression }}`: its native value.
+    Native,
+    /// Mixed text: a string.
+    Text,
+}
+
+/// A template parsed once and rendered per pipe run.
+struct JinjaTemplate {
+    source: String,
+    /// The environment holding the parsed template (and the shared helpers).
+    env: Environment<'static>,
+    mode: Mode,
+}
+
+impl std::fmt::Debug for JinjaTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JinjaTemplate")
+            .field("source", &self.source)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CompiledTemplate for JinjaTemplate {
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError> {
+        let template = self
+            .env
+            .get_template(TEMPLATE_NAME)
+            .map_err(|error| template_error(&error))?;
+        let root = Scope::root(ctx);
+        match self.mode {
+            Mode::Text => template
+                .render(root)
+                .map(Value::String)
+                .map_err(|error| template_error(&error)),
+            Mode::Native => {
+                let captured = template
+                    .render_captured(root)
+                    .map_err(|error| template_error(&error))?;
+                match captured.state().lookup(CAPTURE_VAR) {
+                    Some(value) if !value.is_undefined() => convert::to_value(&value),
+                    _ => Err(TemplateError::new(
+                        "the expression is undefined (a variable, attribute or key that does not exist)",
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// The expression inside a source that is exactly one `{{ … }}`.
+fn single_expression(source: &str) -> Option<&str> {
+    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
+    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
+    if inner.trim().is_empty() || nested.iter().any(|marker| inner.contains(marker)) {
+        return None;
+    }
+    Some(inner)
+}
+
+/// minijinja's error as ours: kind and detail, plus the line inside the template.
+fn template_error(error: &minijinja::Error) -> TemplateError {
+    let message = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    let converted = TemplateError::new(message);
+    match error.line() {
+        Some(line) => converted.at_line(line),
+        None => converted,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+use std::sync::Arc;
+
+use otai::interfaces::template::is_fail_marker;
+use otai::value::{json, Map};
+use otai::{PipeContext, PipeResult};
+
+use super::*;
+
+fn renderer() -> JinjaRenderer {
+    JinjaRenderer::new(
+        AppConfig::new()
+            .with_env("OTAI_TEST_PASSWORD", Some("s3cret"))
+            .with_env("OTAI_TEST_UNSET", None),
+    )
+}
+
+fn data(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("test data is a map"),
+    }
+}
+
+/// A context like the demo's halfway through a ticket.
+fn ticket_context() -> PipeContext {
+    let ticket = json!({
+        "id": "1041",
+        "subject": "Rechnung doppelt abgebucht",
+        "body": "Hallo, meine Rechnung wurde zweimal abgebucht.",
+        "queue": {"name": "Incoming"},
+    });
+    PipeContext::default()
+        .enter(json!({"threshold": 0.8, "name": "outer"}))
+        .enter(json!({"threshold": 0.5}))
+        .with_result(
+            "ticket_fetcher",
+            PipeResult::success(data(json!({"fetched_tickets": [ticket.clone()]}))),
+        )
+        .with_result("ticket", PipeResult::success_with("value", ticket))
+        .with_result(
+            "queue_classify",
+            PipeResult::success(data(json!({"label": "Billing", "confidence": 0.8765}))),
+        )
+        .with_result("broken", PipeResult::failure("boom"))
+        .with_result("idle", PipeResult::skipped("not due"))
+}
+
+fn render(source: &str) -> Result<Value, TemplateError> {
+    render_in(source, &ticket_context())
+}
+
+fn render_in(source: &str, ctx: &PipeContext) -> Result<Value, TemplateError> {
+    renderer().compile(source)?.render(ctx)
+}
+
+fn error_of(source: &str) -> String {
+    match render(source) {
+        Ok(value) => panic!("`{source}` rendered to {value}, expected an error"),
+        Err(error) => error.message,
+    }
+}
+
+#[test]
+fn a_single_expression_yields_its_native_value() {
+    assert_eq!(render("{{ 1 + 2 }}").unwrap(), json!(3));
+    assert_eq!(
+        render("  {{ [1, 'a', none] }}\n").unwrap(),
+        json!([1, "a", null])
+    );
+    assert_eq!(render("{{ {'a': 1} }}").unwrap(), json!({"a": 1}));
+    assert_eq!(render("{{ 0.5 > 0.2 }}").unwrap(), json!(true));
+    assert_eq!(render("{{ none }}").unwrap(), Value::Null);
+    assert_eq!(render("{{- 'x' -}}").unwrap(), json!("x"));
+    assert_eq!(render("{{ '42' }}").unwrap(), json!("42"));
+}
+
+#[test]
+fn mixed_text_renders_to_a_string() {
+    assert_eq!(render("n={{ 1 + 2 }}").unwrap(), json!("n=3"));
+    assert_eq!(render("{{ 1 }}{{ 2 }}").unwrap(), json!("12"));
+    assert_eq!(render("{% if true %}yes{% endif %}").unwrap(), json!("yes"));
+    assert_eq!(render("{{ '}}' }}").unwrap(), json!("}}"));
+}
+
+#[test]
+fn the_first_fetched_ticket_is_a_map_later_templates_can_read() {
+    let ctx = ticket_context();
+    let ticket = render_in(
+        "{{ get_pipe_result('ticket_fetcher', 'fetched_tickets')[0] }}",
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(ticket["subject"], json!("Rechnung doppelt abgebucht"));
+    let ctx = ctx.with_result("first", PipeResult::success_with("value", ticket));
+    assert_eq!(
+        render_in("{{ get_pipe_result('first')['subject'] }}", &ctx).unwrap(),
+        json!("Rechnung doppelt abgebucht")
+    );
+}
+
+#[test]
+fn get_pipe_result_reads_data_keys() {
+    assert_eq!(
+        render("{{ get_pipe_result('queue_classify', 'label') }}").unwrap(),
+        json!("Billing")
+    );
+    assert_eq!(
+        render("{{ get_pipe_result('queue_classify', data_key='confidence') }}").unwrap(),
+        json!(0.8765)
+    );
+    assert_eq!(
+        render("{{ get_pipe_result('ticket')['id'] }}").unwrap(),
+        json!("1041")
+    );
+}
+
+#[test]
+fn get_pipe_result_names_what_is_missing() {
+    let unknown = error_of("{{ get_pipe_result('tiket') }}");
+    assert!(unknown.contains("`tiket`"), "{unknown}");
+    assert!(
+        unknown.contains("ticket_fetcher"),
+        "lists what is in scope: {unknown}"
+    );
+    let key = error_of("{{ get_pipe_result('queue_classify', 'lable') }}");
+    assert!(
+        key.contains("`lable`") && key.contains("label, confidence"),
+        "{key}"
+    );
+    let failed = error_of("{{ get_pipe_result('broken') }}");
+    assert!(failed.contains("failed: boom"), "{failed}");
+}
+
+#[test]
+fn has_failed_tells_failed_from_skipped() {
+    assert_eq!(render("{{ has_failed('broken') }}").unwrap(), json!(true));
+    assert_eq!(render("{{ has_failed('idle') }}").unwrap(), json!(false));
+    assert_eq!(render("{{ has_failed('ticket') }}").unwrap(), json!(false));
+    assert!(error_of("{{ has_failed('nope') }}").contains("`nope`"));
+}
+
+#[test]
+fn params_and_parent_params_are_in_scope() {
+    assert_eq!(
+        render("{{ get_parent_param('threshold') }}").unwrap(),
+        json!(0.5)
+    );
+    assert_eq!(render("{{ params.threshold }}").unwrap(), json!(0.5));
+    assert_eq!(render("{{ parent_params.name }}").unwrap(), json!("outer"));
+    let missing = error_of("{{ get_parent_param('limit') }}");
+    assert!(
+        missing.contains("`limit`") && missing.contains("threshold"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn pipe_results_is_a_map_of_results() {
+    assert_eq!(
+        render("{{ pipe_results.broken.message }}").unwrap(),
+        json!("boom")
+    );
+    assert_eq!(
+        render("{{ pipe_results['queue_classify'].data.label }}").unwrap(),
+        json!("Billing")
+    );
+    assert_eq!(
+        render("{{ pipe_results.idle.was_skipped }}").unwrap(),
+        json!(true)
+    );
+    assert_eq!(
+        render("{{ 'ticket' in pipe_results }}").unwrap(),
+        json!(true)
+    );
+}
+
+#[test]
+fn get_env_reads_the_application_environment() {
+    assert_eq!(
+        render("{{ get_env('OTAI_TEST_PASSWORD') }}").unwrap(),
+        json!("s3cret")
+    );
+    assert_eq!(
+        render("{{ get_env('OTAI_TEST_UNSET', 'dflt') }}").unwrap(),
+        json!("dflt")
+    );
+    let missing = error_of("{{ get_env('OTAI_TEST_UNSET') }}");
+    assert!(
+        missing.contains("`OTAI_TEST_UNSET`") && missing.contains("not set"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn at_path_walks_maps_and_lists() {
+    assert_eq!(
+        render(
+            "{{ at_path(get_pipe_result('ticket_fetcher', 'fetched_tickets'), '0.queue.name') }}"
+        )
+        .unwrap(),
+        json!("Incoming")
+    );
+    assert_eq!(
+        render("{{ at_path({'a': [1, 2]}, 'a.1') }}").unwrap(),
+        json!(2)
+    );
+    let missing = error_of("{{ at_path({'a': {'b': 1}}, 'a.c') }}");
+    assert!(
+        missing.contains("`a`") && missing.contains("`c`"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn fail_yields_the_fail_marker() {
+    let value = render("{{ fail() }}").unwrap();
+    assert!(is_fail_marker(&value));
+    let guard = "{{ fail() if (get_pipe_result('ticket_fetcher', 'fetched_tickets') | length) == 0 else 'Tickets found' }}\n";
+    assert_eq!(render(guard).unwrap(), json!("Tickets found"));
+    let empty = PipeContext::default().with_result(
+        "ticket_fetcher",
+        PipeResult::success_with("fetched_tickets", json!([])),
+    );
+    assert!(is_fail_marker(&render_in(guard, &empty).unwrap()));
+}
+
+#[test]
+fn filters_work() {
+    assert_eq!(
+        render("{{ get_pipe_result('queue_classify','confidence') | round(2) }}").unwrap(),
+        json!(0.88)
+    );
+    assert_eq!(render("{{ 'ABC' | lower }}").unwrap(), json!("abc"));
+    assert_eq!(render("{{ [1, 2, 3] | length }}").unwrap(), json!(3));
+    assert_eq!(
+        render("{{ params.missing | default('x') }}").unwrap(),
+        json!("x")
+    );
+    assert_eq!(
+        render("Konfidenz: {{ get_pipe_result('queue_classify','confidence') | round(2) }}")
+            .unwrap(),
+        json!("Konfidenz: 0.88")
+    );
+}
+
+#[test]
+fn the_threshold_expression_of_the_original_picks_a_queue() {
+    let source = "{{ get_pipe_result('queue_classify','label') if get_pipe_result('queue_classify','confidence') >= 0.8 else 'OpenTicketAI::Unclassified' }}";
+    assert_eq!(render(source).unwrap(), json!("Billing"));
+    let low = PipeContext::default().with_result(
+        "queue_classify",
+        PipeResult::success(data(json!({"label": "Billing", "confidence": 0.3}))),
+    );
+    assert_eq!(
+        render_in(source, &low).unwrap(),
+        json!("OpenTicketAI::Unclassified")
+    );
+}
+
+#[test]
+fn undefined_variables_are_errors() {
+    assert!(error_of("{{ tickets }}").contains("undefined"));
+    assert!(error_of("Hello {{ name }}").contains("undefined"));
+    assert!(error_of("{{ params.missing }}").contains("undefined"));
+    assert!(error_of("{{ get_pipe_result('ticket')['nope'] }}").contains("undefined"));
+}
+
+#[test]
+fn syntax_errors_are_reported_at_compile_time_with_their_line() {
+    let error = renderer().compile("line one\n{{ 1 + }}").unwrap_err();
+    assert!(error.message.contains("syntax error"), "{}", error.message);
+    assert_eq!(error.line, Some(2));
+    let error = renderer().compile("{{ get_pipe_result('x' }}").unwrap_err();
+    assert!(error.message.contains("syntax error"), "{}", error.message);
+}
+
+#[test]
+fn a_compiled_template_is_reused() {
+    let template = renderer()
+        .compile("{{ get_pipe_result('x') * 2 }}")
+        .unwrap();
+    for n in 0..3 {
+        let ctx = PipeContext::default().with_result("x", PipeResult::success_with("value", n));
+        assert_eq!(template.render(&ctx).unwrap(), json!(n * 2));
+    }
+    let shared: Arc<dyn CompiledTemplate> = template;
+    assert_eq!(shared.source(), "{{ get_pipe_result('x') * 2 }}");
+}
