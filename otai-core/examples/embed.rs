@@ -94,11 +94,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = AppConfig::new();
     // Every plugin linked into this binary: here, AppPlugin (and any otai-* crate it links).
     let registry = ComponentRegistry::from_linked(&app)?;
-    let pipeline = Pipeline::from_yaml_str(CONFIG, &registry, &app)
-        .map_err(|errors| errors.render())?;
+    let pipeline =
+        Pipeline::from_yaml_str(CONFIG, &registry, &app).map_err(|errors| errors.render())?;
 
     let result = pipeline.run(RunControl::once()).await;
-    println!("orchestrator: succeeded={} value={}", result.succeeded, result.data["value"]);
+    println!(
+        "orchestrator: succeeded={} value={}",
+        result.succeeded, result.data["value"]
+    );
 
     let single = pipeline
         .build_pipe("use: app:Greet\nparams: { name: single pipe }")

@@ -111,7 +111,12 @@ pub fn config_schema(registry: &ComponentRegistry) -> Value {
     );
     let roots: Map<String, Value> = ROOT_KEYS
         .iter()
-        .map(|key| ((*key).to_owned(), json!({"$ref": "#/definitions/OtaiConfig"})))
+        .map(|key| {
+            (
+                (*key).to_owned(),
+                json!({"$ref": "#/definitions/OtaiConfig"}),
+            )
+        })
         .collect();
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -156,4 +161,3 @@ fn inline(gen: &SchemaGenerator, schema: Schema) -> Value {
 pub fn config_schema_text(registry: &ComponentRegistry) -> String {
     serde_json::to_string_pretty(&config_schema(registry)).unwrap_or_default()
 }
-

@@ -1,6 +1,8 @@
 //! Execution semantics of the engine: results flow between steps, nested scopes, tracing,
 //! state kept across runs, single pipes built from an existing pipeline.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::Write;
@@ -69,12 +71,28 @@ otai:
     );
     let result = pipeline.run(control).await;
     assert!(result.has_failed());
-    assert!(result.message.contains("pipe `guard` (base:ExpressionPipe): fail() reached"), "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("pipe `guard` (base:ExpressionPipe): fail() reached"),
+        "{}",
+        result.message
+    );
 
     let text = String::from_utf8(trace.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let ids: Vec<&str> = lines.iter().map(|l| l["pipe_id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["ok", "guard", "CompositePipe"], "`never` must not run");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["pipe_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["ok", "guard", "CompositePipe"],
+        "`never` must not run"
+    );
     assert_eq!(lines[0]["use"], "base:ExpressionPipe");
     assert_eq!(lines[0]["succeeded"], true);
     assert_eq!(lines[0]["data"]["value"], 1);
@@ -151,6 +169,13 @@ otai:
     let result = node.run(&PipeContext::default()).await;
     assert_eq!(result.data["label"], json!("queue-model"));
 
-    let errors = pipeline.build_pipe("use: base:ClassificationPipe\nparams: { text: hi, model_name: m }").unwrap_err();
-    assert!(errors.to_string().contains("needs a `ClassificationService`"), "{errors}");
+    let errors = pipeline
+        .build_pipe("use: base:ClassificationPipe\nparams: { text: hi, model_name: m }")
+        .unwrap_err();
+    assert!(
+        errors
+            .to_string()
+            .contains("needs a `ClassificationService`"),
+        "{errors}"
+    );
 }

@@ -1,5 +1,7 @@
 //! The original Python project's demo configuration loads unchanged.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use otai::config::{load_file, PipeConfig};
@@ -8,7 +10,10 @@ use otai::AppConfig;
 use std::path::Path;
 
 fn fixture() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/original-demo-config.yml"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/original-demo-config.yml"
+    ))
 }
 
 fn nested<'a>(pipe: &'a PipeConfig, field: &str) -> &'a serde_json::Value {
@@ -23,7 +28,10 @@ fn the_original_structure_is_parsed() {
     assert_eq!(config.infrastructure.logging.level, "INFO");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["jinja_default", "otobo_znuny", "hf_local"]);
-    assert_eq!(config.services[1].use_key, "otobo-znuny:OTOBOZnunyTicketSystemService");
+    assert_eq!(
+        config.services[1].use_key,
+        "otobo-znuny:OTOBOZnunyTicketSystemService"
+    );
     assert_eq!(
         config.services[1].params["base_url"],
         "http://127.0.0.1:8080/otobo/nph-genericinterface.pl"
@@ -35,7 +43,9 @@ fn the_original_structure_is_parsed() {
     let runner = &nested(orchestrator, "steps")[0];
     assert_eq!(runner["id"], "ticket-routing-runner");
     assert_eq!(runner["params"]["on"]["use"], "base:IntervalTrigger");
-    let steps = runner["params"]["run"]["params"]["steps"].as_array().unwrap();
+    let steps = runner["params"]["run"]["params"]["steps"]
+        .as_array()
+        .unwrap();
     let step_ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
         step_ids,
@@ -55,7 +65,10 @@ fn the_original_structure_is_parsed() {
     );
     assert_eq!(steps[0]["injects"]["ticket_system"], "otobo_znuny");
     assert_eq!(steps[3]["injects"]["classification_service"], "hf_local");
-    assert_eq!(steps[3]["params"]["model_name"], "softoft/otai-queue-de-bert-v1");
+    assert_eq!(
+        steps[3]["params"]["model_name"],
+        "softoft/otai-queue-de-bert-v1"
+    );
 }
 
 #[test]
@@ -64,7 +77,10 @@ fn the_original_config_validates_and_builds_with_stand_ins() {
     let loaded = load_file(fixture()).unwrap();
     let pipeline = Pipeline::build(&loaded, &support::registry(), &AppConfig::new())
         .unwrap_or_else(|errors| panic!("{}", errors.render()));
-    assert_eq!(pipeline.orchestrator().use_key(), "base:SimpleSequentialOrchestrator");
+    assert_eq!(
+        pipeline.orchestrator().use_key(),
+        "base:SimpleSequentialOrchestrator"
+    );
     assert_eq!(pipeline.orchestrator().id(), "SimpleSequentialOrchestrator");
     assert_eq!(pipeline.services().len(), 3);
 }

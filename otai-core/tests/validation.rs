@@ -1,5 +1,7 @@
 //! One test per class of configuration mistake: each names the path, the position and a hint.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use otai::config::{load_str, ConfigError, ConfigErrors};
@@ -42,7 +44,9 @@ fn with_orchestrator(orchestrator: &str) -> String {
 }
 
 fn indent(text: &str, by: usize) -> String {
-    text.lines().map(|l| format!("{}{l}\n", " ".repeat(by))).collect()
+    text.lines()
+        .map(|l| format!("{}{l}\n", " ".repeat(by)))
+        .collect()
 }
 
 #[test]
@@ -66,10 +70,15 @@ params:
 
 #[test]
 fn unknown_use_keys_suggest_the_closest() {
-    let error = only(&with_orchestrator("use: base:CompositPipe\nparams: { steps: [] }"));
+    let error = only(&with_orchestrator(
+        "use: base:CompositPipe\nparams: { steps: [] }",
+    ));
     assert_eq!(error.path, "orchestrator.use");
     assert_eq!(error.message, "unknown registry key `base:CompositPipe`");
-    assert!(hint(&error).contains("did you mean `base:CompositePipe`?"), "{error}");
+    assert!(
+        hint(&error).contains("did you mean `base:CompositePipe`?"),
+        "{error}"
+    );
     assert!(hint(&error).contains("otai plugins"));
     assert_eq!(error.position.map(|p| (p.line, p.column)), Some((9, 10)));
 }
@@ -78,7 +87,12 @@ fn unknown_use_keys_suggest_the_closest() {
 fn a_service_used_as_a_pipe_is_an_error() {
     let error = only(&with_orchestrator("use: base:JinjaRenderer"));
     assert_eq!(error.path, "orchestrator.use");
-    assert!(error.message.contains("is a service, but a pipe is expected"), "{error}");
+    assert!(
+        error
+            .message
+            .contains("is a service, but a pipe is expected"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -89,7 +103,10 @@ injects: { ticket_system: tickets, tickets: tickets }
 params: { ticket_search_criteria: {} }",
     ));
     assert_eq!(error.path, "orchestrator.injects.tickets");
-    assert!(error.message.contains("has no inject slot `tickets`"), "{error}");
+    assert!(
+        error.message.contains("has no inject slot `tickets`"),
+        "{error}"
+    );
     assert!(hint(&error).contains("ticket_system"), "{error}");
 }
 
@@ -117,7 +134,10 @@ params: { ticket_search_criteria: {} }",
         error.message.contains("service `classifier` (hf-local:HFClassificationService) does not provide `TicketSystem`"),
         "{error}"
     );
-    assert!(hint(&error).contains("services providing `TicketSystem`: tickets"), "{error}");
+    assert!(
+        hint(&error).contains("services providing `TicketSystem`: tickets"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -126,7 +146,12 @@ fn required_slots_must_be_filled() {
         "use: base:FetchTicketsPipe\nparams: { ticket_search_criteria: {} }",
     ));
     assert_eq!(error.path, "orchestrator");
-    assert!(error.message.contains("needs a `TicketSystem` in inject slot `ticket_system`"), "{error}");
+    assert!(
+        error
+            .message
+            .contains("needs a `TicketSystem` in inject slot `ticket_system`"),
+        "{error}"
+    );
     assert_eq!(hint(&error), "add `injects: { ticket_system: tickets }`");
 }
 
@@ -138,7 +163,10 @@ injects: { ticket_system: tickets }
 params:
   ticket_search_criteria: { limt: 1 }",
     ));
-    assert_eq!(error.path, "orchestrator.params.ticket_search_criteria.limt");
+    assert_eq!(
+        error.path,
+        "orchestrator.params.ticket_search_criteria.limt"
+    );
     assert!(error.message.starts_with("unknown field `limt`"), "{error}");
     assert!(hint(&error).contains("otai schema"));
 }
@@ -151,8 +179,14 @@ injects: { ticket_system: tickets }
 params:
   ticket_search_criteria: { limit: many }",
     ));
-    assert_eq!(error.path, "orchestrator.params.ticket_search_criteria.limit");
-    assert!(error.message.contains("invalid type: string \"many\""), "{error}");
+    assert_eq!(
+        error.path,
+        "orchestrator.params.ticket_search_criteria.limit"
+    );
+    assert!(
+        error.message.contains("invalid type: string \"many\""),
+        "{error}"
+    );
     assert_eq!(error.position.map(|p| p.line), Some(12));
 }
 
@@ -173,13 +207,20 @@ fn template_syntax_errors_are_config_errors() {
         "use: base:ExpressionPipe\nparams: { value: \"{{ oops \" }",
     ));
     assert_eq!(error.path, "orchestrator.params.value");
-    assert!(error.message.starts_with("template does not compile: unbalanced"), "{error}");
+    assert!(
+        error
+            .message
+            .starts_with("template does not compile: unbalanced"),
+        "{error}"
+    );
     assert!(error.message.contains("line 1 of the template"), "{error}");
 }
 
 #[test]
 fn missing_nested_pipes_are_errors() {
-    let error = only(&with_orchestrator("use: base:SimpleSequentialRunner\nparams: { on: { use: base:Counter } }"));
+    let error = only(&with_orchestrator(
+        "use: base:SimpleSequentialRunner\nparams: { on: { use: base:Counter } }",
+    ));
     assert_eq!(error.path, "orchestrator.params");
     assert!(error.message.contains("needs `params.run`"), "{error}");
 }
@@ -195,7 +236,10 @@ params:
     - { id: a, use: base:Counter }",
     ));
     assert_eq!(error.path, "orchestrator.params.steps[2].id");
-    assert!(error.message.contains("id `a` is already used by step [0]"), "{error}");
+    assert!(
+        error.message.contains("id `a` is already used by step [0]"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -208,7 +252,10 @@ fn unknown_keys_in_pipe_configs_are_errors() {
 
 #[test]
 fn api_version_must_match_the_core() {
-    let yaml = with_orchestrator("use: base:Counter").replace("open_ticket_ai:", "open_ticket_ai:\n  api_version: \">=9.0\"");
+    let yaml = with_orchestrator("use: base:Counter").replace(
+        "open_ticket_ai:",
+        "open_ticket_ai:\n  api_version: \">=9.0\"",
+    );
     let error = only(&yaml);
     assert_eq!(error.path, "api_version");
     assert!(error.message.contains("needs otai-core `>=9.0`"), "{error}");
@@ -226,7 +273,13 @@ fn plugin_requirements_name_both_sides() {
     assert!(all[0].message.contains("`otai-acme` is not linked"));
     assert!(hint(&all[0]).contains("otai-base 1.0.0"));
     assert_eq!(all[1].path, "plugins[1].version");
-    assert!(all[1].message.contains("linked in version 1.0.0, which does not satisfy `>=2`"), "{}", all[1]);
+    assert!(
+        all[1]
+            .message
+            .contains("linked in version 1.0.0, which does not satisfy `>=2`"),
+        "{}",
+        all[1]
+    );
 }
 
 #[test]
@@ -267,7 +320,12 @@ open_ticket_ai:
 ";
     let error = only(yaml);
     assert_eq!(error.path, "services.t.params.base_url");
-    assert!(error.message.contains("`OTAI_TEST_SURELY_UNSET` is not set"), "{error}");
+    assert!(
+        error
+            .message
+            .contains("`OTAI_TEST_SURELY_UNSET` is not set"),
+        "{error}"
+    );
     assert!(hint(&error).contains("${OTAI_TEST_SURELY_UNSET:-value}"));
 }
 
@@ -295,9 +353,15 @@ fn yaml_syntax_errors_have_positions() {
 fn the_root_key_and_aliases() {
     let error = only("open_ticket_ia:\n  orchestrator: { use: base:Counter }\n");
     assert_eq!(error.path, "open_ticket_ia");
-    assert!(hint(&error).contains("did you mean `open_ticket_ai`?"), "{error}");
+    assert!(
+        hint(&error).contains("did you mean `open_ticket_ai`?"),
+        "{error}"
+    );
     for root in ["otai", "cfg"] {
-        build(&format!("{root}:\n  orchestrator: {{ use: base:Counter }}\n")).unwrap();
+        build(&format!(
+            "{root}:\n  orchestrator: {{ use: base:Counter }}\n"
+        ))
+        .unwrap();
     }
 }
 

@@ -10,7 +10,12 @@ use crate::engine::Pipeline;
 use crate::registry::ComponentRegistry;
 
 /// Loads, validates and builds; prints every error, or a one-line summary.
-pub(crate) fn check(path: &Path, registry: &ComponentRegistry, app: &AppConfig, log_json: bool) -> ExitCode {
+pub(crate) fn check(
+    path: &Path,
+    registry: &ComponentRegistry,
+    app: &AppConfig,
+    log_json: bool,
+) -> ExitCode {
     match load_and_build(path, registry, app, log_json) {
         Ok(pipeline) => {
             println!(
@@ -47,4 +52,3 @@ pub(crate) fn load_and_build(
         ExitCode::from(EXIT_INVALID)
     })
 }
-

@@ -33,12 +33,20 @@ pub struct RunArgs {
 }
 
 /// Validates, builds and runs.
-pub(crate) fn run(args: &RunArgs, registry: &ComponentRegistry, app: &AppConfig, log_json: bool) -> ExitCode {
+pub(crate) fn run(
+    args: &RunArgs,
+    registry: &ComponentRegistry,
+    app: &AppConfig,
+    log_json: bool,
+) -> ExitCode {
     let pipeline = match load_and_build(&args.config, registry, app, log_json) {
         Ok(pipeline) => pipeline,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -53,7 +61,10 @@ pub(crate) fn run(args: &RunArgs, registry: &ComponentRegistry, app: &AppConfig,
         match TraceSink::create(path) {
             Ok(sink) => control = control.trace(sink),
             Err(error) => {
-                eprintln!("error: cannot create the trace file {}: {error}", path.display());
+                eprintln!(
+                    "error: cannot create the trace file {}: {error}",
+                    path.display()
+                );
                 return ExitCode::from(EXIT_INVALID);
             }
         }
@@ -68,14 +79,25 @@ pub(crate) fn run(args: &RunArgs, registry: &ComponentRegistry, app: &AppConfig,
                 cycles += 1;
                 if !result.succeeded || control.is_shutdown_requested() {
                     let done = cycles - usize::from(!result.succeeded);
-                    println!("{done} cycle(s) completed; stopped after cycle {cycles}: {}", summary(&result));
+                    println!(
+                        "{done} cycle(s) completed; stopped after cycle {cycles}: {}",
+                        summary(&result)
+                    );
                     return ExitCode::SUCCESS;
                 }
             }
         }
         let result = pipeline.run(control.clone()).await;
         if args.once {
-            println!("cycle {}: {}", if result.has_failed() { "failed" } else { "done" }, summary(&result));
+            println!(
+                "cycle {}: {}",
+                if result.has_failed() {
+                    "failed"
+                } else {
+                    "done"
+                },
+                summary(&result)
+            );
             if result.has_failed() {
                 return ExitCode::from(EXIT_FAILED);
             }

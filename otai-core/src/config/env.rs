@@ -73,7 +73,10 @@ pub fn substitute(text: &str, env: &EnvSource) -> Result<String, MissingVariable
         }
         match parse_reference(tail) {
             Some((name, default, consumed)) => {
-                match env.get(name).filter(|v| !(default.is_some() && v.is_empty())) {
+                match env
+                    .get(name)
+                    .filter(|v| !(default.is_some() && v.is_empty()))
+                {
                     Some(value) => out.push_str(&value),
                     None => match default {
                         Some(default) => out.push_str(default),
@@ -130,9 +133,18 @@ mod tests {
 
     #[test]
     fn references_are_replaced() {
-        assert_eq!(substitute("https://${HOST}/x", &env()).unwrap(), "https://example.com/x");
-        assert_eq!(substitute("${UNSET:-fallback}", &env()).unwrap(), "fallback");
-        assert_eq!(substitute("${EMPTY:-fallback}", &env()).unwrap(), "fallback");
+        assert_eq!(
+            substitute("https://${HOST}/x", &env()).unwrap(),
+            "https://example.com/x"
+        );
+        assert_eq!(
+            substitute("${UNSET:-fallback}", &env()).unwrap(),
+            "fallback"
+        );
+        assert_eq!(
+            substitute("${EMPTY:-fallback}", &env()).unwrap(),
+            "fallback"
+        );
         assert_eq!(substitute("${EMPTY}", &env()).unwrap(), "");
     }
 
@@ -146,7 +158,10 @@ mod tests {
 
     #[test]
     fn other_dollars_are_kept() {
-        assert_eq!(substitute("pa$$word $5 ${} ${1X}", &env()).unwrap(), "pa$$word $5 ${} ${1X}");
+        assert_eq!(
+            substitute("pa$$word $5 ${} ${1X}", &env()).unwrap(),
+            "pa$$word $5 ${} ${1X}"
+        );
         assert_eq!(substitute("$${HOST}", &env()).unwrap(), "${HOST}");
         assert_eq!(substitute("${HOST", &env()).unwrap(), "${HOST");
     }
@@ -161,7 +176,11 @@ mod tests {
     #[test]
     fn dotenv_files_fill_in_but_do_not_override() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".env"), "OTAI_TEST_DOTENV=from-file\nPATH=nope\n").unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "OTAI_TEST_DOTENV=from-file\nPATH=nope\n",
+        )
+        .unwrap();
         let env = EnvSource::beside(Some(dir.path())).unwrap();
         assert_eq!(env.get("OTAI_TEST_DOTENV").as_deref(), Some("from-file"));
         assert_ne!(env.get("PATH").as_deref(), Some("nope"));

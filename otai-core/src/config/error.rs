@@ -160,10 +160,9 @@ impl ConfigErrors {
     pub fn render(&self) -> String {
         let mut out = NoColor::new(Vec::new());
         let config = term::Config::default();
-        let file = self
-            .source
-            .as_ref()
-            .map(|source| SimpleFile::new(source.name().to_owned(), redact::source_text(source.text())));
+        let file = self.source.as_ref().map(|source| {
+            SimpleFile::new(source.name().to_owned(), redact::source_text(source.text()))
+        });
         for error in &self.errors {
             let mut diagnostic = Diagnostic::error().with_message(&error.message);
             let mut notes = Vec::new();
@@ -195,7 +194,9 @@ impl ConfigErrors {
         text.push_str(&format!(
             "{count} error{} in {}\n",
             if count == 1 { "" } else { "s" },
-            self.errors.first().map_or("the configuration", |e| e.file.as_str())
+            self.errors
+                .first()
+                .map_or("the configuration", |e| e.file.as_str())
         ));
         text
     }
@@ -252,7 +253,7 @@ fn token_range(source: &str, position: Position) -> std::ops::Range<usize> {
         }
         None => 0,
     };
-    start..start + len.max(1).min(source.len().saturating_sub(start).max(0))
+    start..start + len.max(1).min(source.len().saturating_sub(start))
 }
 
 #[cfg(test)]

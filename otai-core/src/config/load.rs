@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use super::env::{is_single_reference, substitute, EnvSource};
 use super::error::{ConfigError, ConfigErrors, Issue};
-use super::model::{kind_of, Infrastructure, OtaiConfig, PipeConfig, PluginRequirement, ServiceConfig};
+use super::model::{
+    kind_of, Infrastructure, OtaiConfig, PipeConfig, PluginRequirement, ServiceConfig,
+};
 use super::path::ConfigPath;
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
@@ -80,39 +82,56 @@ pub fn load_source(source: ConfigSource, env: &EnvSource) -> Result<LoadedConfig
             line: l.line(),
             column: l.column(),
         });
-        ConfigErrors::from_issues(Vec::new(), &source, &positions, &ConfigPath::root()).with(ConfigError {
-            file: source.name().to_owned(),
-            path: String::new(),
-            position,
-            message: format!("invalid YAML: {}", strip_location(&error.to_string())),
-            hint: Some("check indentation and quoting around the marked position".to_owned()),
-        })
+        ConfigErrors::from_issues(Vec::new(), &source, &positions, &ConfigPath::root()).with(
+            ConfigError {
+                file: source.name().to_owned(),
+                path: String::new(),
+                position,
+                message: format!("invalid YAML: {}", strip_location(&error.to_string())),
+                hint: Some("check indentation and quoting around the marked position".to_owned()),
+            },
+        )
     })?;
 
     let mut issues = Vec::new();
     let document = to_json(&yaml, &ConfigPath::root(), env, &positions, &mut issues);
     let (root, body) = match find_root(&document, &mut issues) {
         Some(found) => found,
-        None => return Err(ConfigErrors::from_issues(issues, &source, &positions, &ConfigPath::root())),
+        None => {
+            return Err(ConfigErrors::from_issues(
+                issues,
+                &source,
+                &positions,
+                &ConfigPath::root(),
+            ))
+        }
     };
     // Paths are reported relative to the root key; substitution issues below it too.
     let root_path = ConfigPath::root().key(&root);
     let (mut inner, outside): (Vec<Issue>, Vec<Issue>) = issues
         .into_iter()
         .map(|issue| match issue.path.strip_first(&root) {
-            Some(relative) => Ok(Issue { path: relative, ..issue }),
+            Some(relative) => Ok(Issue {
+                path: relative,
+                ..issue
+            }),
             None => Err(issue),
         })
-        .fold((Vec::new(), Vec::new()), |(mut inner, mut outside), issue| {
-            match issue {
-                Ok(issue) => inner.push(issue),
-                Err(issue) => outside.push(issue),
-            }
-            (inner, outside)
-        });
+        .fold(
+            (Vec::new(), Vec::new()),
+            |(mut inner, mut outside), issue| {
+                match issue {
+                    Ok(issue) => inner.push(issue),
+                    Err(issue) => outside.push(issue),
+                }
+                (inner, outside)
+            },
+        );
     let config = parse_body(body, &mut inner);
     let mut errors = ConfigErrors::from_issues(outside, &source, &positions, &ConfigPath::root());
-    errors.extend(ConfigErrors::from_issues(inner, &source, &positions, &root_path));
+    errors.extend(ConfigErrors::from_issues(
+        inner, &source, &positions, &root_path,
+    ));
     match config {
         Some(config) if errors.is_empty() => Ok(LoadedConfig {
             source,
@@ -152,7 +171,10 @@ fn to_json(
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(*b),
         Y::Number(n) => number(n).unwrap_or_else(|| {
-            issues.push(Issue::at(path.clone(), format!("the number {n} cannot be represented")));
+            issues.push(Issue::at(
+                path.clone(),
+                format!("the number {n} cannot be represented"),
+            ));
             Value::Null
         }),
         Y::String(text) => match substitute(text, env) {
@@ -222,17 +244,26 @@ fn find_root<'a>(document: &'a Value, issues: &mut Vec<Issue>) -> Option<(String
     let hint = "a config starts with `open_ticket_ai:` (or its aliases `otai:` / `cfg:`)";
     let Some(map) = document.as_object() else {
         issues.push(
-            Issue::at(ConfigPath::root(), format!("the config is {}, not a map", kind_of(document)))
-                .hint(hint),
+            Issue::at(
+                ConfigPath::root(),
+                format!("the config is {}, not a map", kind_of(document)),
+            )
+            .hint(hint),
         );
         return None;
     };
-    let roots: Vec<&String> = map.keys().filter(|k| ROOT_KEYS.contains(&k.as_str())).collect();
+    let roots: Vec<&String> = map
+        .keys()
+        .filter(|k| ROOT_KEYS.contains(&k.as_str()))
+        .collect();
     for key in map.keys().filter(|k| !ROOT_KEYS.contains(&k.as_str())) {
         let suggestion = suggest::closest(key, ROOT_KEYS.iter().copied());
         issues.push(
-            Issue::at_key(ConfigPath::root().key(key), format!("unknown top-level key `{key}`"))
-                .hint(suggest::did_you_mean(&suggestion).unwrap_or_else(|| hint.to_owned())),
+            Issue::at_key(
+                ConfigPath::root().key(key),
+                format!("unknown top-level key `{key}`"),
+            )
+            .hint(suggest::did_you_mean(&suggestion).unwrap_or_else(|| hint.to_owned())),
         );
     }
     match roots.as_slice() {
@@ -256,7 +287,13 @@ fn find_root<'a>(document: &'a Value, issues: &mut Vec<Issue>) -> Option<(String
     }
 }
 
-const BODY_KEYS: &[&str] = &["api_version", "plugins", "infrastructure", "services", "orchestrator"];
+const BODY_KEYS: &[&str] = &[
+    "api_version",
+    "plugins",
+    "infrastructure",
+    "services",
+    "orchestrator",
+];
 
 fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
     let root = ConfigPath::root();
@@ -283,16 +320,22 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
             Ok(requirement) => Some(requirement),
             Err(error) => {
                 issues.push(
-                    Issue::at(root.key("api_version"), format!("`{text}` is not a version requirement: {error}"))
-                        .hint("write a semver requirement such as \">=1.0.0\""),
+                    Issue::at(
+                        root.key("api_version"),
+                        format!("`{text}` is not a version requirement: {error}"),
+                    )
+                    .hint("write a semver requirement such as \">=1.0.0\""),
                 );
                 None
             }
         },
         Some(other) => {
             issues.push(
-                Issue::at(root.key("api_version"), format!("expected a string, found {}", kind_of(other)))
-                    .hint("quote it: api_version: \">=1.0.0\""),
+                Issue::at(
+                    root.key("api_version"),
+                    format!("expected a string, found {}", kind_of(other)),
+                )
+                .hint("quote it: api_version: \">=1.0.0\""),
             );
             None
         }
@@ -300,9 +343,12 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
 
     let plugins = typed::<Vec<PluginRequirement>>(map.get("plugins"), &root.key("plugins"), issues)
         .unwrap_or_default();
-    let infrastructure =
-        typed::<Infrastructure>(map.get("infrastructure"), &root.key("infrastructure"), issues)
-            .unwrap_or_default();
+    let infrastructure = typed::<Infrastructure>(
+        map.get("infrastructure"),
+        &root.key("infrastructure"),
+        issues,
+    )
+    .unwrap_or_default();
     let services = parse_services(map.get("services"), &root.key("services"), issues);
     let orchestrator = match map.get("orchestrator") {
         Some(value) => PipeConfig::parse(value, &root.key("orchestrator"), issues),
@@ -344,12 +390,18 @@ fn typed<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn parse_services(value: Option<&Value>, path: &ConfigPath, issues: &mut Vec<Issue>) -> Vec<ServiceConfig> {
+fn parse_services(
+    value: Option<&Value>,
+    path: &ConfigPath,
+    issues: &mut Vec<Issue>,
+) -> Vec<ServiceConfig> {
     match value {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(map)) => map
             .iter()
-            .filter_map(|(id, service)| ServiceConfig::parse(id, service, &path.key(id), false, issues))
+            .filter_map(|(id, service)| {
+                ServiceConfig::parse(id, service, &path.key(id), false, issues)
+            })
             .collect(),
         // The list form (`- id: x\n  use: …`) of the original's documentation.
         Some(Value::Array(items)) => {
@@ -357,11 +409,17 @@ fn parse_services(value: Option<&Value>, path: &ConfigPath, issues: &mut Vec<Iss
             for (index, item) in items.iter().enumerate() {
                 let item_path = path.index(index);
                 let Some(id) = item.get("id").and_then(Value::as_str) else {
-                    issues.push(Issue::at(item_path, "a service in list form needs an `id:`"));
+                    issues.push(Issue::at(
+                        item_path,
+                        "a service in list form needs an `id:`",
+                    ));
                     continue;
                 };
                 if services.iter().any(|s| s.id == id) {
-                    issues.push(Issue::at(item_path.key("id"), format!("service id `{id}` is used twice")));
+                    issues.push(Issue::at(
+                        item_path.key("id"),
+                        format!("service id `{id}` is used twice"),
+                    ));
                     continue;
                 }
                 services.extend(ServiceConfig::parse(id, item, &item_path, true, issues));
@@ -370,8 +428,14 @@ fn parse_services(value: Option<&Value>, path: &ConfigPath, issues: &mut Vec<Iss
         }
         Some(other) => {
             issues.push(
-                Issue::at(path.clone(), format!("`services` must be a map of id → service, found {}", kind_of(other)))
-                    .hint("write `services: { my_id: { use: \"prefix:Name\" } }`"),
+                Issue::at(
+                    path.clone(),
+                    format!(
+                        "`services` must be a map of id → service, found {}",
+                        kind_of(other)
+                    ),
+                )
+                .hint("write `services: { my_id: { use: \"prefix:Name\" } }`"),
             );
             Vec::new()
         }

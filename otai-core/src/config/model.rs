@@ -192,25 +192,31 @@ impl Fields {
     ) -> Option<Self> {
         let Some(map) = value.as_object() else {
             issues.push(
-                Issue::at(path.clone(), format!("expected a map with `use:`, found {}", kind_of(value)))
-                    .hint("write `{ use: \"prefix:Name\", params: { … } }`"),
+                Issue::at(
+                    path.clone(),
+                    format!("expected a map with `use:`, found {}", kind_of(value)),
+                )
+                .hint("write `{ use: \"prefix:Name\", params: { … } }`"),
             );
             return None;
         };
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
             let suggestion = crate::registry::suggest::closest(key, allowed.iter().copied());
             issues.push(
-                Issue::at_key(path.key(key), format!("unknown key `{key}`"))
-                    .hint(crate::registry::suggest::did_you_mean(&suggestion).unwrap_or_else(|| {
-                        format!("allowed keys: {}", allowed.join(", "))
-                    })),
+                Issue::at_key(path.key(key), format!("unknown key `{key}`")).hint(
+                    crate::registry::suggest::did_you_mean(&suggestion)
+                        .unwrap_or_else(|| format!("allowed keys: {}", allowed.join(", "))),
+                ),
             );
         }
         let id = match map.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(id)) if !id.trim().is_empty() => Some(id.clone()),
             Some(other) => {
-                issues.push(Issue::at(path.key("id"), format!("`id` must be a non-empty string, found {}", kind_of(other))));
+                issues.push(Issue::at(
+                    path.key("id"),
+                    format!("`id` must be a non-empty string, found {}", kind_of(other)),
+                ));
                 None
             }
         };
@@ -224,7 +230,13 @@ impl Fields {
                 None
             }
             Some(other) => {
-                issues.push(Issue::at(path.key("use"), format!("`use` must be a registry key string, found {}", kind_of(other))));
+                issues.push(Issue::at(
+                    path.key("use"),
+                    format!(
+                        "`use` must be a registry key string, found {}",
+                        kind_of(other)
+                    ),
+                ));
                 None
             }
         };
@@ -245,7 +257,10 @@ impl Fields {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(params)) => params.clone(),
             Some(other) => {
-                issues.push(Issue::at(path.key("params"), format!("`params` must be a map, found {}", kind_of(other))));
+                issues.push(Issue::at(
+                    path.key("params"),
+                    format!("`params` must be a map, found {}", kind_of(other)),
+                ));
                 Map::new()
             }
         };

@@ -73,9 +73,7 @@ impl PositionIndex {
                     return Some(position);
                 }
             }
-            if current.pop().is_none() {
-                return None;
-            }
+            current.pop()?;
         }
     }
 
@@ -219,26 +217,58 @@ root:
     #[test]
     fn values_and_keys_have_positions() {
         let index = PositionIndex::build(SOURCE);
-        let use_path = ConfigPath::root().key("root").key("services").key("a").key("use");
-        assert_eq!(index.value(&use_path), Some(Position { line: 4, column: 12 }));
+        let use_path = ConfigPath::root()
+            .key("root")
+            .key("services")
+            .key("a")
+            .key("use");
+        assert_eq!(
+            index.value(&use_path),
+            Some(Position {
+                line: 4,
+                column: 12
+            })
+        );
         assert_eq!(index.key(&use_path), Some(Position { line: 4, column: 7 }));
-        let second = ConfigPath::root().key("root").key("steps").index(1).key("id");
-        assert_eq!(index.value(&second), Some(Position { line: 8, column: 11 }));
+        let second = ConfigPath::root()
+            .key("root")
+            .key("steps")
+            .index(1)
+            .key("id");
+        assert_eq!(
+            index.value(&second),
+            Some(Position {
+                line: 8,
+                column: 11
+            })
+        );
     }
 
     #[test]
     fn nearest_falls_back_to_ancestors() {
         let index = PositionIndex::build(SOURCE);
-        let missing = ConfigPath::root().key("root").key("steps").index(0).key("nope");
+        let missing = ConfigPath::root()
+            .key("root")
+            .key("steps")
+            .index(0)
+            .key("nope");
         assert_eq!(index.nearest(&missing).map(|p| p.line), Some(6));
     }
 
     #[test]
     fn scalar_styles_are_recorded() {
         let index = PositionIndex::build(SOURCE);
-        let port = ConfigPath::root().key("root").key("steps").index(0).key("port");
+        let port = ConfigPath::root()
+            .key("root")
+            .key("steps")
+            .index(0)
+            .key("port");
         assert!(index.is_plain_scalar(&port));
-        let use_path = ConfigPath::root().key("root").key("services").key("a").key("use");
+        let use_path = ConfigPath::root()
+            .key("root")
+            .key("services")
+            .key("a")
+            .key("use");
         assert!(!index.is_plain_scalar(&use_path));
     }
 }

@@ -231,7 +231,11 @@ impl<'a> Builder<'a> {
                     )
                     .hint(format!(
                         "linked plugins: {}; build otai with the plugin's feature or add its crate",
-                        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+                        if available.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            available.join(", ")
+                        }
                     )),
                 );
                 continue;
@@ -241,8 +245,11 @@ impl<'a> Builder<'a> {
             };
             match semver::VersionReq::parse(version_text) {
                 Err(error) => self.issue(
-                    Issue::at(path.key("version"), format!("`{version_text}` is not a version requirement: {error}"))
-                        .hint("write a semver requirement such as \">=1.0\""),
+                    Issue::at(
+                        path.key("version"),
+                        format!("`{version_text}` is not a version requirement: {error}"),
+                    )
+                    .hint("write a semver requirement such as \">=1.0\""),
                 ),
                 Ok(requirement) => {
                     let satisfied = semver::Version::parse(&linked.version)
@@ -280,15 +287,24 @@ impl<'a> Builder<'a> {
                 self.issue(
                     Issue::at(
                         path.key("use"),
-                        format!("`{key}` is a {}, but a {kind} is expected here", found.descriptor().kind()),
+                        format!(
+                            "`{key}` is a {}, but a {kind} is expected here",
+                            found.descriptor().kind()
+                        ),
                     )
-                    .hint(suggestion.unwrap_or_else(|| format!("`otai plugins` lists every {kind}"))),
+                    .hint(
+                        suggestion.unwrap_or_else(|| format!("`otai plugins` lists every {kind}")),
+                    ),
                 );
                 None
             }
             Err(unknown) => {
                 let hint = match did_you_mean(
-                    &unknown.suggestions.iter().map(String::as_str).collect::<Vec<_>>(),
+                    &unknown
+                        .suggestions
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
                 ) {
                     Some(text) => format!("{text} `otai plugins` lists every key"),
                     None => "`otai plugins` lists every key".to_owned(),
@@ -303,9 +319,12 @@ impl<'a> Builder<'a> {
 
     fn build_services(&mut self, services: &[ServiceConfig]) {
         // Resolve every service and remember what it provides.
-        let mut resolved: BTreeMap<&str, (&ServiceConfig, &'a RegisteredInjectable)> = BTreeMap::new();
+        let mut resolved: BTreeMap<&str, (&ServiceConfig, &'a RegisteredInjectable)> =
+            BTreeMap::new();
         for service in services {
-            if let Some(found) = self.resolve(&service.use_key, InjectableKind::Service, &service.path) {
+            if let Some(found) =
+                self.resolve(&service.use_key, InjectableKind::Service, &service.path)
+            {
                 self.service_configs.insert(
                     service.id.clone(),
                     ServiceSummary {
@@ -319,15 +338,22 @@ impl<'a> Builder<'a> {
         // Service → service injects, checked before anything is built.
         let mut dependencies: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (id, (service, found)) in &resolved {
-            self.check_injects(&service.injects, found.descriptor().inject_slots(), &service.path, found.key());
+            self.check_injects(
+                &service.injects,
+                found.descriptor().inject_slots(),
+                &service.path,
+                found.key(),
+            );
             dependencies.insert(id, service.injects.values().map(String::as_str).collect());
         }
         let renderer_id = services
             .iter()
             .find(|s| {
-                self.service_configs
-                    .get(&s.id)
-                    .is_some_and(|summary| summary.interfaces.contains(&<dyn TemplateRenderer as crate::Interface>::NAME))
+                self.service_configs.get(&s.id).is_some_and(|summary| {
+                    summary
+                        .interfaces
+                        .contains(&<dyn TemplateRenderer as crate::Interface>::NAME)
+                })
             })
             .map(|s| s.id.as_str());
         let Some(order) = self.service_order(&dependencies, renderer_id, services) else {
@@ -402,8 +428,14 @@ impl<'a> Builder<'a> {
                     .map(|s| s.path.key("injects"))
                     .unwrap_or_default();
                 self.issue(
-                    Issue::at(path, format!("services inject each other in a cycle: {}", cycle.join(" → ")))
-                        .hint("break the cycle: a service cannot (indirectly) inject itself"),
+                    Issue::at(
+                        path,
+                        format!(
+                            "services inject each other in a cycle: {}",
+                            cycle.join(" → ")
+                        ),
+                    )
+                    .hint("break the cycle: a service cannot (indirectly) inject itself"),
                 );
                 return None;
             }
@@ -415,10 +447,14 @@ impl<'a> Builder<'a> {
     /// `base:JinjaRenderer`) renders templates.
     fn create_default_renderer(&mut self) {
         let interface = <dyn TemplateRenderer as crate::Interface>::NAME;
-        let candidates: Vec<&RegisteredInjectable> = self.registry.by_interface(interface).collect();
+        let candidates: Vec<&RegisteredInjectable> =
+            self.registry.by_interface(interface).collect();
         let chosen = match candidates.as_slice() {
             [one] => Some(*one),
-            many => many.iter().copied().find(|c| c.key() == "base:JinjaRenderer"),
+            many => many
+                .iter()
+                .copied()
+                .find(|c| c.key() == "base:JinjaRenderer"),
         };
         let Some(chosen) = chosen else {
             return;
@@ -426,7 +462,13 @@ impl<'a> Builder<'a> {
         let Constructor::Service(construct) = chosen.descriptor().constructor else {
             return;
         };
-        let mut ctx = BuildContext::new(DEFAULT_RENDERER_ID, chosen.key(), self.app, BTreeMap::new(), BTreeMap::new());
+        let mut ctx = BuildContext::new(
+            DEFAULT_RENDERER_ID,
+            chosen.key(),
+            self.app,
+            BTreeMap::new(),
+            BTreeMap::new(),
+        );
         match construct(Value::Object(Map::new()), &mut ctx) {
             Ok(instance) => self.renderer = instance.get::<dyn TemplateRenderer>(),
             Err(error) => tracing::warn!(
@@ -451,14 +493,18 @@ impl<'a> Builder<'a> {
         let rendered = match tree.render(&PipeContext::default()) {
             Ok(rendered) => rendered,
             Err(error) => {
-                self.issue(Issue::at(params_path.join_dotted(&error.path), error.to_string()));
+                self.issue(Issue::at(
+                    params_path.join_dotted(&error.path),
+                    error.to_string(),
+                ));
                 return;
             }
         };
         let Constructor::Service(construct) = found.descriptor().constructor else {
             return;
         };
-        let mut ctx = BuildContext::new(&service.id, found.key(), self.app, injects, BTreeMap::new());
+        let mut ctx =
+            BuildContext::new(&service.id, found.key(), self.app, injects, BTreeMap::new());
         match construct(rendered, &mut ctx) {
             Ok(instance) => {
                 self.services.insert(service.id.clone(), Arc::new(instance));
@@ -477,7 +523,10 @@ impl<'a> Builder<'a> {
                     Issue::at(at, error.message)
                 }
             }
-            None => Issue::at(path.clone(), format!("`{key}` cannot be built: {}", error.message)),
+            None => Issue::at(
+                path.clone(),
+                format!("`{key}` cannot be built: {}", error.message),
+            ),
         };
         self.issue(issue.maybe_hint(error.hint));
     }
@@ -495,29 +544,39 @@ impl<'a> Builder<'a> {
             let slot_path = path.key("injects").key(slot_name);
             let Some(slot) = slots.iter().find(|s| s.name == slot_name) else {
                 let names: Vec<&str> = slots.iter().map(|s| s.name).collect();
-                let hint = did_you_mean(&closest(slot_name, names.iter().copied())).unwrap_or_else(|| {
-                    if names.is_empty() {
-                        format!("`{key}` takes no injects")
-                    } else {
-                        format!("its slots: {}", names.join(", "))
-                    }
-                });
+                let hint =
+                    did_you_mean(&closest(slot_name, names.iter().copied())).unwrap_or_else(|| {
+                        if names.is_empty() {
+                            format!("`{key}` takes no injects")
+                        } else {
+                            format!("its slots: {}", names.join(", "))
+                        }
+                    });
                 self.issue(
-                    Issue::at_key(slot_path, format!("`{key}` has no inject slot `{slot_name}`")).hint(hint),
+                    Issue::at_key(
+                        slot_path,
+                        format!("`{key}` has no inject slot `{slot_name}`"),
+                    )
+                    .hint(hint),
                 );
                 continue;
             };
             let Some(summary) = self.service_configs.get(service_id) else {
                 let ids: Vec<&str> = self.service_configs.keys().map(String::as_str).collect();
-                let hint = did_you_mean(&closest(service_id, ids.iter().copied())).unwrap_or_else(|| {
-                    if ids.is_empty() {
-                        "no services are configured; add one under `services:`".to_owned()
-                    } else {
-                        format!("configured services: {}", ids.join(", "))
-                    }
-                });
+                let hint =
+                    did_you_mean(&closest(service_id, ids.iter().copied())).unwrap_or_else(|| {
+                        if ids.is_empty() {
+                            "no services are configured; add one under `services:`".to_owned()
+                        } else {
+                            format!("configured services: {}", ids.join(", "))
+                        }
+                    });
                 self.issue(
-                    Issue::at(slot_path, format!("no service with id `{service_id}` is configured")).hint(hint),
+                    Issue::at(
+                        slot_path,
+                        format!("no service with id `{service_id}` is configured"),
+                    )
+                    .hint(hint),
                 );
                 continue;
             };
@@ -531,7 +590,11 @@ impl<'a> Builder<'a> {
                 let hint = if providers.is_empty() {
                     format!("configure a service that provides `{}`", slot.interface)
                 } else {
-                    format!("services providing `{}`: {}", slot.interface, providers.join(", "))
+                    format!(
+                        "services providing `{}`: {}",
+                        slot.interface,
+                        providers.join(", ")
+                    )
                 };
                 self.issue(
                     Issue::at(
@@ -545,7 +608,10 @@ impl<'a> Builder<'a> {
                 );
             }
         }
-        for slot in slots.iter().filter(|s| s.required && !injects.contains_key(s.name)) {
+        for slot in slots
+            .iter()
+            .filter(|s| s.required && !injects.contains_key(s.name))
+        {
             let providers: Vec<&str> = self
                 .service_configs
                 .iter()
@@ -556,7 +622,10 @@ impl<'a> Builder<'a> {
             self.issue(
                 Issue::at(
                     path.clone(),
-                    format!("`{key}` needs a `{}` in inject slot `{}`, but none is given", slot.interface, slot.name),
+                    format!(
+                        "`{key}` needs a `{}` in inject slot `{}`, but none is given",
+                        slot.interface, slot.name
+                    ),
                 )
                 .hint(format!("add `injects: {{ {}: {example} }}`", slot.name)),
             );
@@ -565,14 +634,21 @@ impl<'a> Builder<'a> {
 
     /// The built services for `injects` (after [`Builder::check_injects`]); `None` if one is
     /// missing because it failed to build.
-    fn wire_injects(&self, injects: &BTreeMap<String, String>) -> Option<BTreeMap<String, Arc<ServiceInstance>>> {
+    fn wire_injects(
+        &self,
+        injects: &BTreeMap<String, String>,
+    ) -> Option<BTreeMap<String, Arc<ServiceInstance>>> {
         injects
             .iter()
             .map(|(slot, id)| self.services.get(id).map(|s| (slot.clone(), Arc::clone(s))))
             .collect()
     }
 
-    fn compile_params(&mut self, params: &Map<String, Value>, path: &ConfigPath) -> Option<ParamTree> {
+    fn compile_params(
+        &mut self,
+        params: &Map<String, Value>,
+        path: &ConfigPath,
+    ) -> Option<ParamTree> {
         let renderer = self.renderer.as_deref();
         match ParamTree::compile(&Value::Object(params.clone()), renderer) {
             Ok(tree) => Some(tree),
@@ -582,7 +658,10 @@ impl<'a> Builder<'a> {
                     if let Some(line) = error.error.line {
                         message.push_str(&format!(" (line {line} of the template)"));
                     }
-                    self.issue(Issue::at(path.join_dotted(&error.path), message).maybe_hint(error.error.hint));
+                    self.issue(
+                        Issue::at(path.join_dotted(&error.path), message)
+                            .maybe_hint(error.error.hint),
+                    );
                 }
                 None
             }
@@ -594,7 +673,12 @@ impl<'a> Builder<'a> {
         let found = self.resolve(&config.use_key, InjectableKind::Pipe, &config.path)?;
         let descriptor = found.descriptor();
         let issues_before = self.issues.len();
-        self.check_injects(&config.injects, descriptor.inject_slots(), &config.path, found.key());
+        self.check_injects(
+            &config.injects,
+            descriptor.inject_slots(),
+            &config.path,
+            found.key(),
+        );
 
         let params_path = config.path.key("params");
         let mut params = config.params.clone();
@@ -603,13 +687,15 @@ impl<'a> Builder<'a> {
             let field_path = params_path.key(field.field);
             match params.remove(field.field) {
                 None | Some(Value::Null) if field.required => self.issue(
-                    Issue::at(params_path.clone(), format!("`{}` needs `params.{}`", found.key(), field.field)).hint(
-                        if field.many {
-                            format!("add `{}: [ {{ use: … }} ]`", field.field)
-                        } else {
-                            format!("add `{}: {{ use: … }}`", field.field)
-                        },
-                    ),
+                    Issue::at(
+                        params_path.clone(),
+                        format!("`{}` needs `params.{}`", found.key(), field.field),
+                    )
+                    .hint(if field.many {
+                        format!("add `{}: [ {{ use: … }} ]`", field.field)
+                    } else {
+                        format!("add `{}: {{ use: … }}`", field.field)
+                    }),
                 ),
                 None | Some(Value::Null) => {}
                 Some(value) if field.many => {
@@ -618,8 +704,13 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Some(value) => {
-                    if let Some(child_config) = PipeConfig::parse(&value, &field_path, &mut self.issues) {
-                        let child_id = child_config.id.clone().unwrap_or_else(|| default_id(&child_config.use_key));
+                    if let Some(child_config) =
+                        PipeConfig::parse(&value, &field_path, &mut self.issues)
+                    {
+                        let child_id = child_config
+                            .id
+                            .clone()
+                            .unwrap_or_else(|| default_id(&child_config.use_key));
                         if let Some(child) = self.build_pipe(&child_config, child_id) {
                             nested.insert(field.field, NestedBuilt::One(child));
                         }
@@ -637,7 +728,10 @@ impl<'a> Builder<'a> {
                 } else {
                     Issue::at(at, error.message)
                 };
-                self.issue(issue.hint(format!("`otai schema` describes the params of `{}`", found.key())));
+                self.issue(issue.hint(format!(
+                    "`otai schema` describes the params of `{}`",
+                    found.key()
+                )));
             }
         }
         let injects = self.wire_injects(&config.injects);
@@ -662,8 +756,11 @@ impl<'a> Builder<'a> {
     fn build_pipe_list(&mut self, value: &Value, path: &ConfigPath) -> Option<Vec<PipeNode>> {
         let Some(items) = value.as_array() else {
             self.issue(
-                Issue::at(path.clone(), format!("expected a list of pipes, found {}", kind_of(value)))
-                    .hint("write `- { use: … }` items"),
+                Issue::at(
+                    path.clone(),
+                    format!("expected a list of pipes, found {}", kind_of(value)),
+                )
+                .hint("write `- { use: … }` items"),
             );
             return None;
         };
@@ -694,7 +791,12 @@ impl<'a> Builder<'a> {
                 }
                 None => {
                     let base = default_id(&config.use_key);
-                    if seen.contains_key(&base) || configs.iter().flatten().any(|c| c.id.as_deref() == Some(&base)) {
+                    if seen.contains_key(&base)
+                        || configs
+                            .iter()
+                            .flatten()
+                            .any(|c| c.id.as_deref() == Some(&base))
+                    {
                         format!("{base}-{index}")
                     } else {
                         base
@@ -707,7 +809,10 @@ impl<'a> Builder<'a> {
         let mut nodes = Vec::with_capacity(configs.len());
         let mut complete = true;
         for (config, id) in configs.iter().zip(ids) {
-            match config.as_ref().and_then(|config| self.build_pipe(config, id)) {
+            match config
+                .as_ref()
+                .and_then(|config| self.build_pipe(config, id))
+            {
                 Some(node) => nodes.push(node),
                 None => complete = false,
             }

@@ -204,7 +204,10 @@ fn compile_at(
                     (key.clone(), tree)
                 })
                 .collect();
-            if compiled.iter().all(|(_, t)| matches!(t, ParamTree::Literal(_))) {
+            if compiled
+                .iter()
+                .all(|(_, t)| matches!(t, ParamTree::Literal(_)))
+            {
                 ParamTree::Literal(value.clone())
             } else {
                 ParamTree::Map(compiled)
@@ -322,7 +325,9 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => value.deserialize_option(visitor).map_err(de::Error::custom),
+            ParamTree::Literal(value) => {
+                value.deserialize_option(visitor).map_err(de::Error::custom)
+            }
             ParamTree::Template(_) => Placeholder.deserialize_option(visitor),
             _ => visitor.visit_some(self),
         }
@@ -411,7 +416,9 @@ impl<'de> de::Deserializer<'de> for Placeholder {
         visitor.visit_newtype_struct(self)
     }
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
-        visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<Placeholder>()))
+        visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<
+            Placeholder,
+        >()))
     }
     fn deserialize_tuple<V: Visitor<'de>>(
         self,
@@ -431,9 +438,10 @@ impl<'de> de::Deserializer<'de> for Placeholder {
         self.deserialize_tuple(len, visitor)
     }
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
-        visitor.visit_map(de::value::MapDeserializer::new(
-            std::iter::empty::<(&str, Placeholder)>(),
-        ))
+        visitor.visit_map(de::value::MapDeserializer::new(std::iter::empty::<(
+            &str,
+            Placeholder,
+        )>()))
     }
     fn deserialize_struct<V: Visitor<'de>>(
         self,
@@ -484,10 +492,17 @@ impl<'de> de::VariantAccess<'de> for Placeholder {
     fn unit_variant(self) -> Result<(), CheckError> {
         Ok(())
     }
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, CheckError> {
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, CheckError> {
         seed.deserialize(self)
     }
-    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, CheckError> {
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, CheckError> {
         de::Deserializer::deserialize_tuple(self, len, visitor)
     }
     fn struct_variant<V: Visitor<'de>>(
@@ -516,7 +531,9 @@ mod tests {
             &self.0
         }
         fn render(&self, _ctx: &PipeContext) -> Result<Value, TemplateError> {
-            Ok(Value::String(self.0.replace("{{", "").replace("}}", "").trim().to_owned()))
+            Ok(Value::String(
+                self.0.replace("{{", "").replace("}}", "").trim().to_owned(),
+            ))
         }
     }
 
@@ -616,7 +633,11 @@ mod tests {
     fn missing_fields_are_found() {
         let tree = compile(json!({"ticket_id": "{{ t }}", "note": "{{ n }}"}));
         let error = check::<Params>(&tree).unwrap_err();
-        assert!(error.message.contains("missing field `limit`"), "{}", error.message);
+        assert!(
+            error.message.contains("missing field `limit`"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -112,7 +112,8 @@ fn mask_line(line: &str) -> String {
     }
     // Only ASCII bytes inside the masked range were replaced by ASCII, but a multi-byte
     // character may have been cut; fall back to the lossy form in that case.
-    String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -122,7 +123,14 @@ mod tests {
 
     #[test]
     fn secret_names_are_recognised() {
-        for name in ["password", "Password", "api_token", "client-secret", "API_KEY", "apikey"] {
+        for name in [
+            "password",
+            "Password",
+            "api_token",
+            "client-secret",
+            "API_KEY",
+            "apikey",
+        ] {
             assert!(is_secret_key(name), "{name}");
         }
         for name in ["user", "base_url", "queue"] {
@@ -132,8 +140,12 @@ mod tests {
 
     #[test]
     fn values_are_masked_at_any_depth() {
-        let masked = value(&json!({"user": "a", "auth": {"password": "hunter2"}, "list": [{"token": "t"}]}));
-        assert_eq!(masked, json!({"user": "a", "auth": {"password": "***"}, "list": [{"token": "***"}]}));
+        let masked =
+            value(&json!({"user": "a", "auth": {"password": "hunter2"}, "list": [{"token": "t"}]}));
+        assert_eq!(
+            masked,
+            json!({"user": "a", "auth": {"password": "***"}, "list": [{"token": "***"}]})
+        );
     }
 
     #[test]

@@ -81,7 +81,9 @@ impl PipeContext {
     /// The params one level further out (`Null` at the top).
     pub fn parent_params(&self) -> &Value {
         static NULL: Value = Value::Null;
-        self.parent.as_deref().map_or(&NULL, |parent| parent.params())
+        self.parent
+            .as_deref()
+            .map_or(&NULL, |parent| parent.params())
     }
 
     /// One param of the enclosing pipe.
@@ -105,7 +107,10 @@ mod tests {
         let root = PipeContext::default();
         let next = root.with_result("a", PipeResult::success_with("value", 1));
         assert!(root.pipe_result("a").is_none());
-        assert_eq!(next.pipe_result("a").map(|r| r.data["value"].clone()), Some(json!(1)));
+        assert_eq!(
+            next.pipe_result("a").map(|r| r.data["value"].clone()),
+            Some(json!(1))
+        );
     }
 
     #[test]

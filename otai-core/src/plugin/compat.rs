@@ -29,9 +29,8 @@ pub enum CompatError {
 /// Checks semver compatibility: same major version (for `0.x`, same minor, as Cargo treats
 /// it), and a plugin core version not newer than the running core.
 pub fn check_core_compat(plugin_core: &str, running_core: &str) -> Result<(), CompatError> {
-    let parse = |text: &str| {
-        Version::parse(text).map_err(|_| CompatError::Unparsable(text.to_owned()))
-    };
+    let parse =
+        |text: &str| Version::parse(text).map_err(|_| CompatError::Unparsable(text.to_owned()));
     let plugin = parse(plugin_core)?;
     let core = parse(running_core)?;
     let same_epoch = if core.major == 0 {

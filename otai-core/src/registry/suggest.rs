@@ -51,14 +51,26 @@ mod tests {
 
     #[test]
     fn typos_find_the_intended_key() {
-        assert_eq!(closest("base:CompositPipe", KEYS.iter().copied()), ["base:CompositePipe"]);
-        assert_eq!(closest("base:compositepipe", KEYS.iter().copied()), ["base:CompositePipe"]);
+        assert_eq!(
+            closest("base:CompositPipe", KEYS.iter().copied()),
+            ["base:CompositePipe"]
+        );
+        assert_eq!(
+            closest("base:compositepipe", KEYS.iter().copied()),
+            ["base:CompositePipe"]
+        );
     }
 
     #[test]
     fn a_missing_or_wrong_prefix_still_finds_the_name() {
-        assert_eq!(closest("CompositePipe", KEYS.iter().copied()), ["base:CompositePipe"]);
-        assert_eq!(closest("core:ExpressionPipe", KEYS.iter().copied()), ["base:ExpressionPipe"]);
+        assert_eq!(
+            closest("CompositePipe", KEYS.iter().copied()),
+            ["base:CompositePipe"]
+        );
+        assert_eq!(
+            closest("core:ExpressionPipe", KEYS.iter().copied()),
+            ["base:ExpressionPipe"]
+        );
     }
 
     #[test]
@@ -69,7 +81,10 @@ mod tests {
     #[test]
     fn suggestions_read_as_a_question() {
         assert_eq!(did_you_mean(&["a"]).as_deref(), Some("did you mean `a`?"));
-        assert_eq!(did_you_mean(&["a", "b"]).as_deref(), Some("did you mean `a` or `b`?"));
+        assert_eq!(
+            did_you_mean(&["a", "b"]).as_deref(),
+            Some("did you mean `a` or `b`?")
+        );
         assert_eq!(did_you_mean(&[]), None);
     }
 }

@@ -27,7 +27,9 @@ struct StorePipe;
 impl Pipe for StorePipe {
     type Params = NoParams;
     const INJECTS: &'static [crate::InjectSlot] =
-        &[crate::InjectSlot::required::<dyn TicketSystem>("ticket_system")];
+        &[crate::InjectSlot::required::<dyn TicketSystem>(
+            "ticket_system",
+        )];
     fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(StorePipe)
     }
@@ -85,7 +87,10 @@ fn keys_are_prefix_and_name() {
     assert_eq!(keys, ["my-plugin:EchoPipe", "my-plugin:Store"]);
     assert_eq!(registry.plugins()[0].prefix, "my-plugin");
     let store = registry.get("my-plugin:Store").unwrap();
-    assert_eq!(store.descriptor().inject_slots()[0].interface, "TicketSystem");
+    assert_eq!(
+        store.descriptor().inject_slots()[0].interface,
+        "TicketSystem"
+    );
     assert_eq!(registry.plugin_of(store).package, "otai-my_plugin");
 }
 
@@ -98,7 +103,10 @@ fn duplicate_keys_name_both_sides() {
         panic!("unexpected errors: {errors}");
     };
     assert_eq!(key, "dup:EchoPipe");
-    assert!(first.contains("EchoPipe") && second.contains("StorePipe"), "{first} / {second}");
+    assert!(
+        first.contains("EchoPipe") && second.contains("StorePipe"),
+        "{first} / {second}"
+    );
 }
 
 #[test]
@@ -122,8 +130,13 @@ fn packages_without_the_otai_prefix_are_rejected() {
     let mut builder = ComponentRegistry::builder();
     builder.add_plugin("acme-tools", "0.1.0", &ListPlugin(echo_only));
     let errors = builder.finish().unwrap_err();
-    assert!(matches!(&errors.0[0], RegistryError::InvalidPrefix { package, .. } if package == "acme-tools"));
-    assert!(errors.to_string().contains("must start with `otai-`"), "{errors}");
+    assert!(
+        matches!(&errors.0[0], RegistryError::InvalidPrefix { package, .. } if package == "acme-tools")
+    );
+    assert!(
+        errors.to_string().contains("must start with `otai-`"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -144,7 +157,10 @@ fn incompatible_core_versions_are_startup_errors() {
             if package == "otai-future"
     ));
     let message = errors.to_string();
-    assert!(message.contains("otai-future") && message.contains("99.0.0"), "{message}");
+    assert!(
+        message.contains("otai-future") && message.contains("99.0.0"),
+        "{message}"
+    );
 }
 
 #[test]

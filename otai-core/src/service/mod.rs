@@ -133,7 +133,11 @@ impl fmt::Debug for ServiceInstance {
             .field("use", &self.key)
             .field(
                 "interfaces",
-                &self.interfaces.iter().map(|(name, ..)| *name).collect::<Vec<_>>(),
+                &self
+                    .interfaces
+                    .iter()
+                    .map(|(name, ..)| *name)
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }

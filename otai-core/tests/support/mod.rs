@@ -13,8 +13,7 @@ use otai::interfaces::{
 use otai::value::{at_path, Value};
 use otai::{
     async_trait, provides, AppConfig, BuildContext, BuildError, ComponentRegistry, InjectSlot,
-    InjectableDescriptor, NestedPipes, Pipe, PipeContext, PipeResult, Plugin, PluginError,
-    Service,
+    InjectableDescriptor, NestedPipes, Pipe, PipeContext, PipeResult, Plugin, PluginError, Service,
 };
 use serde::Deserialize;
 
@@ -64,14 +63,20 @@ impl CompiledTemplate for DotTemplate {
 
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError> {
         let trimmed = self.0.trim();
-        if trimmed.starts_with("{{") && trimmed.ends_with("}}") && trimmed.matches("{{").count() == 1 {
+        if trimmed.starts_with("{{")
+            && trimmed.ends_with("}}")
+            && trimmed.matches("{{").count() == 1
+        {
             return eval(&trimmed[2..trimmed.len() - 2], ctx);
         }
         let mut out = String::new();
         let mut rest = self.0.as_str();
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
-            let end = rest[start..].find("}}").map(|e| e + start).unwrap_or(rest.len());
+            let end = rest[start..]
+                .find("}}")
+                .map(|e| e + start)
+                .unwrap_or(rest.len());
             match eval(&rest[start + 2..end], ctx)? {
                 Value::String(s) => out.push_str(&s),
                 other => out.push_str(&other.to_string()),
@@ -111,7 +116,10 @@ pub struct FakeTickets;
 
 #[async_trait]
 impl TicketSystem for FakeTickets {
-    async fn find_tickets(&self, _: &TicketSearchCriteria) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    async fn find_tickets(
+        &self,
+        _: &TicketSearchCriteria,
+    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
         Ok(Vec::new())
     }
     async fn get_ticket(&self, _: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
@@ -143,7 +151,10 @@ pub struct FakeClassifier;
 
 #[async_trait]
 impl ClassificationService for FakeClassifier {
-    async fn classify(&self, request: &ClassificationRequest) -> Result<ClassificationResult, ClassificationError> {
+    async fn classify(
+        &self,
+        request: &ClassificationRequest,
+    ) -> Result<ClassificationResult, ClassificationError> {
         Ok(ClassificationResult {
             label: request.model_name.clone(),
             confidence: 0.9,
@@ -173,7 +184,10 @@ impl Service for Chained {
 
 #[async_trait]
 impl TicketSystem for Chained {
-    async fn find_tickets(&self, _: &TicketSearchCriteria) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    async fn find_tickets(
+        &self,
+        _: &TicketSearchCriteria,
+    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
         Ok(Vec::new())
     }
     async fn get_ticket(&self, _: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
@@ -303,7 +317,9 @@ pub struct Classify(Arc<dyn ClassificationService>);
 #[async_trait]
 impl Pipe for Classify {
     type Params = ClassifyParams;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn ClassificationService>("classification_service")];
+    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn ClassificationService>(
+        "classification_service",
+    )];
     fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(Classify(ctx.inject("classification_service")?))
     }
@@ -331,13 +347,17 @@ pub struct Fetch(Arc<dyn TicketSystem>);
 #[async_trait]
 impl Pipe for Fetch {
     type Params = FetchParams;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
+    const INJECTS: &'static [InjectSlot] =
+        &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
     fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(Fetch(ctx.inject("ticket_system")?))
     }
     async fn process(&self, params: FetchParams, _: &PipeContext) -> PipeResult {
         match self.0.find_tickets(&params.ticket_search_criteria).await {
-            Ok(tickets) => PipeResult::success_with("fetched_tickets", serde_json::to_value(tickets).unwrap_or_default()),
+            Ok(tickets) => PipeResult::success_with(
+                "fetched_tickets",
+                serde_json::to_value(tickets).unwrap_or_default(),
+            ),
             Err(error) => PipeResult::failure(error.to_string()),
         }
     }
@@ -359,7 +379,8 @@ pub struct Write(Arc<dyn TicketSystem>);
 #[async_trait]
 impl Pipe for Write {
     type Params = WriteParams;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
+    const INJECTS: &'static [InjectSlot] =
+        &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
     fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(Write(ctx.inject("ticket_system")?))
     }
