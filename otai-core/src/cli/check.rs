@@ -31,23 +31,24 @@ pub(crate) fn check(
     }
 }
 
-/// Loads the config, sets up logging from it and builds the pipeline; on error prints it and
-/// returns the exit code.
+/// Loads the config, sets up logging from it and builds the pipeline; on error prints every
+/// mistake (loading and validation together) and returns the exit code.
 pub(crate) fn load_and_build(
     path: &Path,
     registry: &ComponentRegistry,
     app: &AppConfig,
     log_json: bool,
 ) -> Result<Pipeline, ExitCode> {
-    let loaded = load_file(path).map_err(|errors| {
-        eprint!("{}", errors.render());
-        ExitCode::from(EXIT_INVALID)
-    })?;
-    if let Err(error) = crate::logging::init(&loaded.config().infrastructure.logging, log_json) {
-        eprintln!("error: {}: infrastructure.logging: {error}", path.display());
-        return Err(ExitCode::from(EXIT_INVALID));
+    // Logging first, so that building (which may log) is configured as the file says; a
+    // config that does not load is reported by `from_file` below.
+    if let Ok(loaded) = load_file(path) {
+        if let Err(error) = crate::logging::init(&loaded.config().infrastructure.logging, log_json)
+        {
+            eprintln!("error: {}: infrastructure.logging: {error}", path.display());
+            return Err(ExitCode::from(EXIT_INVALID));
+        }
     }
-    Pipeline::build(&loaded, registry, app).map_err(|errors| {
+    Pipeline::from_file(path, registry, app).map_err(|errors| {
         eprint!("{}", errors.render());
         ExitCode::from(EXIT_INVALID)
     })

@@ -46,6 +46,16 @@ impl LoadedConfig {
 
 /// Loads a config file; `.env` beside it fills in variables the environment lacks.
 pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigErrors> {
+    let (loaded, issues) = load_file_lenient(path)?;
+    if issues.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(loaded.errors(issues))
+    }
+}
+
+/// [`load_file`] that returns the non-fatal issues beside the config.
+pub(crate) fn load_file_lenient(path: &Path) -> Result<(LoadedConfig, Vec<Issue>), ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         ConfigErrors::new(vec![ConfigError {
             file: path.display().to_string(),
@@ -65,7 +75,7 @@ pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigErrors> {
             hint: Some("fix or remove the `.env` file beside the config".to_owned()),
         }])
     })?;
-    load_source(source, &env)
+    load_lenient(source, &env)
 }
 
 /// Loads a config from text (embedding, tests); `name` is what errors call it.
@@ -75,6 +85,21 @@ pub fn load_str(name: &str, text: &str) -> Result<LoadedConfig, ConfigErrors> {
 
 /// Loads a config from a source with an explicit environment.
 pub fn load_source(source: ConfigSource, env: &EnvSource) -> Result<LoadedConfig, ConfigErrors> {
+    let (loaded, issues) = load_lenient(source, env)?;
+    if issues.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(loaded.errors(issues))
+    }
+}
+
+/// Loads as far as possible: fatal problems (YAML syntax, no root, no orchestrator) are
+/// errors; the rest come back as issues beside the config, so that validation can go on and
+/// report everything at once.
+pub(crate) fn load_lenient(
+    source: ConfigSource,
+    env: &EnvSource,
+) -> Result<(LoadedConfig, Vec<Issue>), ConfigErrors> {
     let source = Arc::new(source);
     let positions = PositionIndex::build(source.text());
     let yaml: serde_yaml::Value = serde_yaml::from_str(source.text()).map_err(|error| {
@@ -128,18 +153,24 @@ pub fn load_source(source: ConfigSource, env: &EnvSource) -> Result<LoadedConfig
             },
         );
     let config = parse_body(body, &mut inner);
-    let mut errors = ConfigErrors::from_issues(outside, &source, &positions, &ConfigPath::root());
-    errors.extend(ConfigErrors::from_issues(
-        inner, &source, &positions, &root_path,
-    ));
     match config {
-        Some(config) if errors.is_empty() => Ok(LoadedConfig {
-            source,
-            root: root_path,
-            positions,
-            config,
-        }),
-        _ => Err(errors),
+        Some(config) if outside.is_empty() => Ok((
+            LoadedConfig {
+                source,
+                root: root_path,
+                positions,
+                config,
+            },
+            inner,
+        )),
+        _ => {
+            let mut errors =
+                ConfigErrors::from_issues(outside, &source, &positions, &ConfigPath::root());
+            errors.extend(ConfigErrors::from_issues(
+                inner, &source, &positions, &root_path,
+            ));
+            Err(errors)
+        }
     }
 }
 

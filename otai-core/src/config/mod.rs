@@ -17,6 +17,7 @@ pub mod source;
 pub use duration::Duration;
 pub use env::EnvSource;
 pub use error::{ConfigError, ConfigErrors};
+pub(crate) use load::load_file_lenient;
 pub use load::{load_file, load_source, load_str, LoadedConfig, ROOT_KEYS};
 pub use model::{OtaiConfig, PipeConfig, ServiceConfig};
 pub use path::ConfigPath;

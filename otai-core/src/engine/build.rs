@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::app_config::AppConfig;
 use crate::config::error::Issue;
 use crate::config::model::{kind_of, PipeConfig, ServiceConfig};
-use crate::config::{load_file, load_str, ConfigErrors, ConfigPath, LoadedConfig};
+use crate::config::{load_file_lenient, load_str, ConfigErrors, ConfigPath, LoadedConfig};
 use crate::engine::node::PipeNode;
 use crate::engine::params::ParamTree;
 use crate::engine::RunControl;
@@ -66,7 +66,18 @@ impl Pipeline {
         registry: &ComponentRegistry,
         app: &AppConfig,
     ) -> Result<Self, ConfigErrors> {
+        Self::build_with_issues(config, Vec::new(), registry, app)
+    }
+
+    /// Builds with issues already found while loading, so all are reported together.
+    fn build_with_issues(
+        config: &LoadedConfig,
+        issues: Vec<Issue>,
+        registry: &ComponentRegistry,
+        app: &AppConfig,
+    ) -> Result<Self, ConfigErrors> {
         let mut builder = Builder::new(registry, app);
+        builder.issues = issues;
         builder.check_requirements(config);
         builder.build_services(&config.config().services);
         let orchestrator_config = &config.config().orchestrator;
@@ -89,13 +100,14 @@ impl Pipeline {
         }
     }
 
-    /// Loads and builds a config file.
+    /// Loads and builds a config file, reporting loading and validation mistakes together.
     pub fn from_file(
         path: &std::path::Path,
         registry: &ComponentRegistry,
         app: &AppConfig,
     ) -> Result<Self, ConfigErrors> {
-        Self::build(&load_file(path)?, registry, app)
+        let (loaded, issues) = load_file_lenient(path)?;
+        Self::build_with_issues(&loaded, issues, registry, app)
     }
 
     /// Loads and builds a config given as YAML text.

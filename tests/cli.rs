@@ -1,0 +1,74 @@
+//! The `otai` command line: exit codes, error rendering, schema.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn otai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otai"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the otai binary runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_reports_every_mistake_with_position_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "bad.yml",
+        "open_ticket_ai:\n  orchestrator:\n    use: base:CompositPipe\n  servics: {}\n",
+    );
+    let output = otai(&["check", "--config", &config]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown key `servics`"), "{stderr}");
+    assert!(stderr.contains("did you mean `services`?"), "{stderr}");
+    assert!(stderr.contains("bad.yml:4:3"), "{stderr}");
+    assert!(stderr.contains("2 errors in"), "{stderr}");
+}
+
+#[test]
+fn a_missing_config_file_is_a_clear_error() {
+    let output = otai(&["check", "--config", "/nonexistent/otai.yml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read the config file"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/otai.yml"), "{stderr}");
+}
+
+#[test]
+fn schema_is_json_with_every_registered_key() {
+    let output = otai(&["schema"]);
+    assert!(output.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(schema["properties"]["open_ticket_ai"].is_object());
+    let listing = otai(&["plugins", "--json"]);
+    let listing: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+    let text = serde_json::to_string(&schema).unwrap();
+    for row in listing["injectables"].as_array().unwrap() {
+        let key = row["key"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("\"const\":\"{key}\"")),
+            "{key} missing from the schema"
+        );
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for command in ["run", "check", "plugins", "schema"] {
+        let output = otai(&[command, "--help"]);
+        assert!(output.status.success(), "{command} --help");
+        assert!(!output.stdout.is_empty());
+    }
+}
