@@ -34,9 +34,7 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
             prefix = Some(value);
             Ok(())
         } else {
-            Err(meta.error(
-                "unknown argument; `#[otai::plugin]` accepts only `prefix = \"…\"`",
-            ))
+            Err(meta.error("unknown argument; `#[otai::plugin]` accepts only `prefix = \"…\"`"))
         }
     });
     parser.parse2(args)?;
