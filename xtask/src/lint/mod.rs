@@ -181,7 +181,7 @@ pub fn run(root: &Path) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "lint-plugins: {} problem(s); the plugin contract is described in design.md (\"The plugin contract\") and in the README",
+            "lint-plugins: {} problem(s); the plugin model is described in README.md (\"Plugins\")",
             report.problems.len()
         );
         ExitCode::FAILURE
