@@ -1,0 +1,241 @@
+//! `otai run`: `--once` exit codes, `--trace`, a clean stop on SIGTERM, no secret in any output.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "hunter2-do-not-print";
+
+/// A small pipeline over an in-memory ticket system in `dir`.
+fn write_config(dir: &Path, tickets: &str) -> String {
+    let text = format!(
+        r#"
+open_ticket_ai:
+  infrastructure:
+    logging: {{ level: TRACE }}
+  services:
+    tickets:
+      use: base:InMemoryTicketSystem
+      params:
+        tickets: {tickets}
+        save_to: {out}
+    keywords:
+      use: base:KeywordClassifier
+      params:
+        models:
+          queue:
+            default_label: Unclassified
+            labels: {{ Billing: [invoice], IT: [vpn] }}
+  orchestrator:
+    use: base:SimpleSequentialOrchestrator
+    params:
+      orchestrator_sleep: 50ms
+      steps:
+        - id: routing
+          use: base:SimpleSequentialRunner
+          params:
+            on: {{ use: base:IntervalTrigger, params: {{ interval: PT0.2S }} }}
+            run:
+              use: base:CompositePipe
+              params:
+                steps:
+                  - id: fetch
+                    use: base:FetchTicketsPipe
+                    injects: {{ ticket_system: tickets }}
+                    params: {{ ticket_search_criteria: {{ queue: {{ name: Incoming }}, limit: 1 }} }}
+                  - id: guard
+                    use: base:ExpressionPipe
+                    params:
+                      expression: "{{{{ fail() if (get_pipe_result('fetch', 'fetched_tickets') | length) == 0 else 'ok' }}}}"
+                  - id: classify
+                    use: base:ClassificationPipe
+                    injects: {{ classification_service: keywords }}
+                    params:
+                      text: "{{{{ get_pipe_result('fetch', 'fetched_tickets')[0]['subject'] }}}}"
+                      model_name: queue
+                      api_token: "{SECRET}"
+                  - id: move
+                    use: base:UpdateTicketPipe
+                    injects: {{ ticket_system: tickets }}
+                    params:
+                      ticket_id: "{{{{ get_pipe_result('fetch', 'fetched_tickets')[0]['id'] }}}}"
+                      updated_ticket: {{ queue: {{ name: "{{{{ get_pipe_result('classify', 'label') }}}}" }} }}
+"#,
+        out = dir.join("out.yaml").display()
+    );
+    let path = dir.join("otai.yml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+const TWO_TICKETS: &str = r#"[{ id: "1", subject: "Invoice twice", queue: { name: Incoming } }, { id: "2", subject: "VPN down", queue: { name: Incoming } }]"#;
+
+fn otai(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otai"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn all_output(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn once_runs_one_cycle_and_its_exit_code_says_whether_a_step_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let trace = dir.path().join("trace.jsonl");
+    let trace_arg = trace.display().to_string();
+
+    let first = otai(&["run", "--config", &config, "--once", "--trace", &trace_arg]);
+    assert_eq!(first.status.code(), Some(0), "{}", all_output(&first));
+    let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
+    assert_eq!(saved.matches("Billing").count(), 1, "{saved}");
+    assert_eq!(
+        saved.matches("Incoming").count(),
+        1,
+        "one ticket left: {saved}"
+    );
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["pipe_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "IntervalTrigger",
+            "fetch",
+            "guard",
+            "classify",
+            "move",
+            "CompositePipe",
+            "routing",
+            "SimpleSequentialOrchestrator"
+        ]
+    );
+    assert_eq!(lines[3]["data"]["label"], "Billing");
+    assert_eq!(lines[3]["use"], "base:ClassificationPipe");
+
+    // Every run seeds the in-memory system anew; seed it with nothing in `Incoming`.
+    let empty = write_config(
+        dir.path(),
+        r#"[{ id: "9", subject: "Done", queue: { name: Billing } }]"#,
+    );
+    let idle = otai(&["run", "--config", &empty, "--once"]);
+    assert_eq!(
+        idle.status.code(),
+        Some(1),
+        "the guard fails on an empty queue"
+    );
+    assert!(
+        all_output(&idle).contains("cycle failed"),
+        "{}",
+        all_output(&idle)
+    );
+}
+
+#[test]
+fn until_idle_drains_the_queue_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let output = otai(&["run", "--config", &config, "--until-idle"]);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 cycle(s) completed"));
+    let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
+    assert!(!saved.contains("Incoming"), "{saved}");
+}
+
+#[test]
+fn secrets_appear_in_no_log_line_and_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let trace = dir.path().join("trace.jsonl").display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+        .args([
+            "run",
+            "--config",
+            &config,
+            "--until-idle",
+            "--trace",
+            &trace,
+        ])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let everything = format!(
+        "{}{}",
+        all_output(&output),
+        std::fs::read_to_string(&trace).unwrap()
+    );
+    assert!(everything.len() > 1000, "trace logging produced output");
+    assert!(!everything.contains(SECRET), "the api_token leaked");
+
+    // And a config error at the secret's place shows no secret either.
+    let broken = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&format!("\"{SECRET}\""), &format!("[\"{SECRET}\"]"));
+    std::fs::write(&config, broken).unwrap();
+    let output = otai(&["check", "--config", &config]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = all_output(&output);
+    assert!(text.contains("api_token"), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_finishes_the_cycle_in_flight_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otai"))
+        .args(["run", "--config", &config])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until both tickets were processed (the service saves after every change).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap_or_default();
+        if !saved.is_empty() && !saved.contains("Incoming") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tickets were not processed: {saved}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "otai did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
+    assert!(saved.contains("Billing") && saved.contains("IT"), "{saved}");
+}
