@@ -246,9 +246,16 @@ fn token_range(source: &str, position: Position) -> std::ops::Range<usize> {
         Some(_) => {
             let end = rest.find(" #").unwrap_or(rest.len());
             let token = rest[..end].trim_end();
-            match token.find(": ") {
-                Some(colon) if !token.starts_with(['{', '[']) => colon,
-                _ => token.strip_suffix(':').map_or(token.len(), str::len),
+            if token.starts_with(['{', '[']) {
+                token.len()
+            } else {
+                // In flow style a plain value ends at the next `,`, `}` or `]`.
+                let stop = token.find([',', '}', ']']).unwrap_or(token.len());
+                let token = token[..stop].trim_end();
+                match token.find(": ") {
+                    Some(colon) => colon,
+                    None => token.strip_suffix(':').map_or(token.len(), str::len),
+                }
             }
         }
         None => 0,
@@ -267,5 +274,8 @@ mod tests {
         assert_eq!(&source[quoted], "\"base:X\"");
         let key = token_range(source, Position { line: 3, column: 3 });
         assert_eq!(&source[key], "bad_key");
+        let flow = "x: { slot: service_id }\n";
+        let value = token_range(flow, Position { line: 1, column: 12 });
+        assert_eq!(&flow[value], "service_id");
     }
 }
