@@ -239,3 +239,37 @@ fn sigterm_finishes_the_cycle_in_flight_and_exits_0() {
     let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
     assert!(saved.contains("Billing") && saved.contains("IT"), "{saved}");
 }
+
+#[test]
+fn logging_follows_infrastructure_logging_file_and_json_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let log = dir.path().join("otai.log");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "logging: { level: TRACE }",
+        &format!(
+            "logging: {{ level: DEBUG, format: json, file: {} }}",
+            log.display()
+        ),
+    );
+    std::fs::write(&config, text).unwrap();
+    let output = otai(&["run", "--config", &config, "--once"]);
+    assert!(output.status.success(), "{}", all_output(&output));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every log line is JSON"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["level"] == "DEBUG"),
+        "DEBUG lines are logged"
+    );
+    assert!(
+        lines.iter().all(|l| l["level"] != "TRACE"),
+        "TRACE lines are not"
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("DEBUG"),
+        "logs go to the file"
+    );
+}

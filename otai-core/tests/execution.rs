@@ -179,3 +179,22 @@ otai:
         "{errors}"
     );
 }
+
+#[tokio::test]
+async fn a_service_is_built_once_and_shared() {
+    let pipeline = pipeline(
+        "
+otai:
+  services:
+    tickets: { use: otobo-znuny:OTOBOZnunyTicketSystemService }
+  orchestrator: { use: base:Counter }
+",
+    );
+    let service = pipeline.service("tickets").unwrap();
+    let a = service.get::<dyn otai::interfaces::TicketSystem>().unwrap();
+    let b = service.get::<dyn otai::interfaces::TicketSystem>().unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert!(service
+        .get::<dyn otai::interfaces::ClassificationService>()
+        .is_none());
+}
