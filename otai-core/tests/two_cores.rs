@@ -22,8 +22,14 @@ fn a_duplicate_plugin_slice_is_a_startup_error_not_a_panic() {
     let [RegistryError::TwoCores { detail }] = errors.0.as_slice() else {
         panic!("unexpected: {errors}");
     };
-    assert!(detail.contains("duplicate #[distributed_slice]"), "{detail}");
+    assert!(
+        detail.contains("duplicate #[distributed_slice]"),
+        "{detail}"
+    );
     let message = errors.to_string();
-    assert!(message.contains("two incompatible versions of otai-core"), "{message}");
+    assert!(
+        message.contains("two incompatible versions of otai-core"),
+        "{message}"
+    );
     assert!(message.contains("cargo tree -i otai-core"), "{message}");
 }

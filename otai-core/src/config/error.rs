@@ -275,7 +275,13 @@ mod tests {
         let key = token_range(source, Position { line: 3, column: 3 });
         assert_eq!(&source[key], "bad_key");
         let flow = "x: { slot: service_id }\n";
-        let value = token_range(flow, Position { line: 1, column: 12 });
+        let value = token_range(
+            flow,
+            Position {
+                line: 1,
+                column: 12,
+            },
+        );
         assert_eq!(&flow[value], "service_id");
     }
 }
