@@ -104,6 +104,25 @@ fn templates(c: &mut Criterion) {
     });
     group.finish();
 
+    // The floor: what minijinja costs for the least a template can do.
+    let mut floor = c.benchmark_group("floor");
+    for (name, source) in [
+        ("native_constant", "{{ 1 }}"),
+        ("text_constant", "x{{ 1 }}"),
+        (
+            "native_helper",
+            "{{ get_pipe_result('queue_select_final') }}",
+        ),
+    ] {
+        let Ok(template) = renderer.compile(source) else {
+            panic!("{name} does not compile");
+        };
+        floor.bench_function(name, |b| {
+            b.iter(|| black_box(template.render(black_box(&ctx))))
+        });
+    }
+    floor.finish();
+
     c.bench_function("compile_all_five", |b| {
         b.iter(|| {
             for (_, source) in TEMPLATES {

@@ -41,16 +41,21 @@ impl Pipe for CompositePipe {
 
     async fn process(&self, _params: Self::Params, ctx: &PipeContext) -> PipeResult {
         let mut scope = ctx.clone();
-        let mut results = Vec::with_capacity(self.steps.len());
+        let mut ran = 0;
         for step in &self.steps {
             let result = step.run(&scope).await;
             let failed = result.has_failed();
-            scope = scope.with_result(step.id(), result.clone());
-            results.push(result);
+            scope = scope.with_result(step.id(), result);
+            ran += 1;
             if failed {
                 break;
             }
         }
-        PipeResult::union(&results)
+        // Sibling ids are unique, so each step's result is the one it left in the scope.
+        PipeResult::union(
+            self.steps[..ran]
+                .iter()
+                .filter_map(|step| scope.pipe_result(step.id())),
+        )
     }
 }

@@ -76,13 +76,11 @@ impl SimpleSequentialOrchestrator {
         let ctx = ctx.clone();
         let cycle = tokio::spawn(async move {
             let mut scope = ctx;
-            let mut results = Vec::with_capacity(steps.len());
             for step in steps.iter() {
                 let result = step.run(&scope).await;
-                scope = scope.with_result(step.id(), result.clone());
-                results.push(result);
+                scope = scope.with_result(step.id(), result);
             }
-            PipeResult::union(&results)
+            PipeResult::union(steps.iter().filter_map(|step| scope.pipe_result(step.id())))
         });
         cycle.await.map_err(|error| {
             if error.is_panic() {

@@ -18,7 +18,7 @@
 //!             Billing: [invoice, refund, rechnung, gutschrift]     # keywords only
 //!             IT Support:
 //!               keywords: [password, vpn, drucker]
-//!               patterns: ['\bfehler(code)?\s*\d+']            # regular expressions
+//!               patterns: ['(?-u:\b)fehler(code)?\s*\d+']      # regular expressions
 //!               weight: 1.5                                     # default 1
 //!         priority:
 //!           default_label: medium
@@ -33,11 +33,13 @@
 //!
 //! # Matching
 //!
-//! * A **keyword** matches case-insensitively at the start of a word: `invoice` matches
-//!   "Invoice" and "invoices", `rechnung` matches "Rechnungsnummer" but not "Stromrechnung"
-//!   (write a pattern for that). Spaces inside a keyword match literally (`keine eile`).
-//! * A **pattern** is a regular expression (Rust `regex` syntax), case-insensitive unless it
-//!   says `(?-i)`.
+//! * A **keyword** matches at the start of a word, ignoring case and punctuation: `invoice`
+//!   matches "Invoice" and "invoices", `rechnung` matches "Rechnungsnummer" but not
+//!   "Stromrechnung" (write a pattern for that); `keine eile` matches "Keine  Eile!" and
+//!   `e-mail` matches "E-Mail" and "e mail". A keyword needs at least one letter or digit.
+//! * A **pattern** is a regular expression (Rust `regex` syntax) over the original text,
+//!   case-insensitive unless it says `(?-i)`. Prefer `(?-u:\b)` to `\b`: a Unicode word
+//!   boundary makes the regex engine fall back to a slower algorithm on non-ASCII text.
 //! * Each keyword or pattern counts once per text, however often it occurs, with its label's
 //!   `weight`: a label's score is the sum of the weights of its terms that occur.
 //!
@@ -141,14 +143,17 @@ fn default_weight() -> f64 {
     1.0
 }
 
-/// A model compiled into one regex set: a single pass over the text finds every term.
+/// A model ready to score texts: keywords as normalised needles, patterns as one regex set.
 #[derive(Debug)]
 struct CompiledModel {
     default_label: String,
     labels: Vec<String>,
-    terms: RegexSet,
-    /// For each term of `terms`: its label (index into `labels`) and weight.
-    term_labels: Vec<(usize, f64)>,
+    /// Each keyword as ` word word` (see [`normalize`]), with its label and weight.
+    keywords: Vec<(String, usize, f64)>,
+    /// Every pattern of the model, searched in one pass.
+    patterns: RegexSet,
+    /// For each pattern of `patterns`: its label and weight.
+    pattern_labels: Vec<(usize, f64)>,
 }
 
 /// A bad model in the params, with where it is.
@@ -161,12 +166,13 @@ struct ModelError {
 
 impl CompiledModel {
     fn compile(path: &str, model: &KeywordModel) -> Result<Self, ModelError> {
+        let mut keywords = Vec::new();
         let mut sources = Vec::new();
-        let mut term_labels = Vec::new();
+        let mut pattern_labels = Vec::new();
         let mut labels = Vec::with_capacity(model.labels.0.len());
         for (index, (label, rules)) in model.labels.0.iter().enumerate() {
-            let (keywords, patterns, weight) = match rules {
-                LabelRules::Keywords(keywords) => (keywords.as_slice(), &[][..], 1.0),
+            let (words, patterns, weight) = match rules {
+                LabelRules::Keywords(words) => (words.as_slice(), &[][..], 1.0),
                 LabelRules::Detailed(rules) => (
                     rules.keywords.as_slice(),
                     rules.patterns.as_slice(),
@@ -179,9 +185,15 @@ impl CompiledModel {
                     message: format!("the weight must be a positive number, not {weight}"),
                 });
             }
-            for keyword in keywords.iter().filter(|k| !k.trim().is_empty()) {
-                sources.push(keyword_regex(keyword));
-                term_labels.push((index, weight));
+            for (number, keyword) in words.iter().enumerate() {
+                let needle = normalize(keyword).trim_end().to_owned();
+                if needle.is_empty() {
+                    return Err(ModelError {
+                        path: format!("{path}.labels.{label}.keywords[{number}]"),
+                        message: format!("the keyword `{keyword}` has no letters or digits"),
+                    });
+                }
+                keywords.push((needle, index, weight));
             }
             for (number, pattern) in patterns.iter().enumerate() {
                 let source = format!("(?i){pattern}");
@@ -190,27 +202,38 @@ impl CompiledModel {
                     message: format!("`{pattern}` is not a valid regular expression: {error}"),
                 })?;
                 sources.push(source);
-                term_labels.push((index, weight));
+                pattern_labels.push((index, weight));
             }
             labels.push(label.clone());
         }
-        let terms = RegexSet::new(&sources).map_err(|error| ModelError {
+        let patterns = RegexSet::new(&sources).map_err(|error| ModelError {
             path: format!("{path}.labels"),
             message: error.to_string(),
         })?;
         Ok(Self {
             default_label: model.default_label.clone(),
             labels,
-            terms,
-            term_labels,
+            keywords,
+            patterns,
+            pattern_labels,
         })
     }
 
     fn classify(&self, text: &str) -> ClassificationResult {
         let mut scores = vec![0.0_f64; self.labels.len()];
-        for term in self.terms.matches(text).iter() {
-            let (label, weight) = self.term_labels[term];
-            scores[label] += weight;
+        if !self.keywords.is_empty() {
+            let words = normalize(text);
+            for (needle, label, weight) in &self.keywords {
+                if words.contains(needle.as_str()) {
+                    scores[*label] += weight;
+                }
+            }
+        }
+        if !self.pattern_labels.is_empty() {
+            for pattern in self.patterns.matches(text).iter() {
+                let (label, weight) = self.pattern_labels[pattern];
+                scores[label] += weight;
+            }
         }
         let total: f64 = scores.iter().sum();
         let best =
@@ -238,16 +261,24 @@ impl CompiledModel {
     }
 }
 
-/// A keyword as a regex: literal, case-insensitive, anchored at a word start when it begins
-/// with a word character.
-fn keyword_regex(keyword: &str) -> String {
-    let keyword = keyword.trim();
-    let boundary = if keyword.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
-        r"\b"
-    } else {
-        ""
-    };
-    format!("(?i){boundary}{}", regex::escape(keyword))
+/// Text as a sequence of lowercase words, each preceded by one space (` rechnung 2024 bitte`):
+/// a keyword normalised the same way occurs at the start of a word exactly when the text
+/// contains it. Case, punctuation and runs of whitespace are thereby ignored.
+fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            if !in_word {
+                out.push(' ');
+                in_word = true;
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            in_word = false;
+        }
+    }
+    out
 }
 
 /// Classifies text by keywords and patterns (see the [module docs](self)).
@@ -381,6 +412,17 @@ mod tests {
     }
 
     #[test]
+    fn keywords_ignore_case_and_punctuation() {
+        let c = classifier(json!({
+            "models": {"m": {"default_label": "none", "labels": {"mail": ["e-mail"], "umlaut": ["über"]}}}
+        }));
+        assert_eq!(classify(&c, "m", "Neue E-Mail-Adresse").0, "mail");
+        assert_eq!(classify(&c, "m", "my e mail").0, "mail");
+        assert_eq!(classify(&c, "m", "ÜBERWEISUNG").0, "umlaut");
+        assert_eq!(classify(&c, "m", "Grußüberweisung").0, "none");
+    }
+
+    #[test]
     fn keywords_match_at_word_starts_only() {
         let c = demo();
         assert_eq!(classify(&c, "queue", "Die Stromrechnung").0, "Unclassified");
@@ -422,11 +464,11 @@ mod tests {
         let c = demo();
         assert_eq!(classify(&c, "priority", "Bitte dringend").0, "high");
         assert_eq!(
-            classify(&c, "priority", "Keine  Eile").0,
-            "medium",
-            "spaces are literal"
+            classify(&c, "priority", "Keine  Eile!").0,
+            "high",
+            "whitespace and punctuation are ignored"
         );
-        assert_eq!(classify(&c, "priority", "keine eile bitte").0, "high");
+        assert_eq!(classify(&c, "priority", "keineeile").0, "medium");
         assert_eq!(classify(&c, "priority", "invoice").0, "medium");
     }
 
@@ -464,6 +506,15 @@ mod tests {
         .unwrap();
         assert!(KeywordClassifier::new(&params).is_err());
         assert!(KeywordClassifier::new(&KeywordClassifierParams::default()).is_err());
+        let params: KeywordClassifierParams = serde_json::from_value(json!({
+            "models": {"queue": {"default_label": "x", "labels": {"A": ["ok", "--"]}}}
+        }))
+        .unwrap();
+        let error = KeywordClassifier::new(&params).unwrap_err();
+        assert_eq!(
+            error.params_path.as_deref(),
+            Some("models.queue.labels.A.keywords[1]")
+        );
         assert!(serde_json::from_value::<KeywordClassifierParams>(json!({"modles": {}})).is_err());
     }
 

@@ -366,9 +366,16 @@ impl TicketSystem for InMemoryTicketSystem {
         let mut store = self.lock();
         let index = store.position(id)?;
         let mut updated = store.tickets[index].clone();
-        let mut updates = updates.clone();
-        store.number_notes(&mut updates.notes);
-        let changes = apply(&mut updated, &updates);
+        let numbered;
+        let updates = if updates.notes.iter().any(|note| note.id.is_none()) {
+            let mut copy = updates.clone();
+            store.number_notes(&mut copy.notes);
+            numbered = copy;
+            &numbered
+        } else {
+            updates
+        };
+        let changes = apply(&mut updated, updates);
         if changes.is_empty() {
             tracing::info!(
                 ticket = id,

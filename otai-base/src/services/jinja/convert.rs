@@ -1,37 +1,34 @@
 //! Conversions between the pipeline's values (`serde_json`) and minijinja's values.
 //!
-//! Only what a template actually touches is converted: a helper converts the one value it
-//! returns, never the whole context.
+//! Lists and maps of the pipe context reach templates as lazy [`JsonView`]s; these eager
+//! conversions serve the rest (scalars, values built by templates).
 
 use minijinja::Value as Jinja;
 use otai::interfaces::TemplateError;
 use otai::Value;
 
-/// A pipeline value as a template value.
+use super::view::{scalar_to_jinja, JsonView};
+
+/// A pipeline value as a template value, converted in full.
 pub(crate) fn to_jinja(value: &Value) -> Jinja {
     match value {
-        Value::Null => Jinja::from(()),
-        Value::Bool(flag) => Jinja::from(*flag),
-        Value::Number(number) => {
-            if let Some(int) = number.as_i64() {
-                Jinja::from(int)
-            } else if let Some(uint) = number.as_u64() {
-                Jinja::from(uint)
-            } else {
-                Jinja::from(number.as_f64().unwrap_or(f64::NAN))
-            }
-        }
-        Value::String(text) => Jinja::from(text.as_str()),
         Value::Array(items) => Jinja::from(items.iter().map(to_jinja).collect::<Vec<_>>()),
         Value::Object(map) => map
             .iter()
             .map(|(key, item)| (Jinja::from(key.as_str()), to_jinja(item)))
             .collect(),
+        scalar => scalar_to_jinja(scalar),
     }
 }
 
-/// A template value as a pipeline value. Undefined values inside lists and maps become `null`.
+/// A template value as a pipeline value. A view of the context is copied from the context
+/// directly; undefined values inside lists and maps become `null`.
 pub(crate) fn to_value(value: &Jinja) -> Result<Value, TemplateError> {
+    if let Some(view) = value.downcast_object_ref::<JsonView>() {
+        if let Some(found) = view.resolve() {
+            return Ok(found.clone());
+        }
+    }
     serde_json::to_value(value).map_err(|error| {
         TemplateError::new(format!(
             "the template's value cannot be used as data: {error}"

@@ -75,8 +75,8 @@ fn get_pipe_result(
     let key = named.or(data_key).unwrap_or("value");
     let scope = Scope::of(state)?;
     let result = find_result("get_pipe_result", scope.ctx(), pipe_id)?;
-    match result.data.get(key) {
-        Some(value) => Ok(to_jinja(value)),
+    match scope.data(pipe_id, key) {
+        Some(value) => Ok(value),
         None => {
             let outcome = if result.has_failed() {
                 format!("; the pipe failed: {}", result.message)
@@ -104,6 +104,7 @@ fn get_parent_param(state: &State<'_, '_>, param_key: &str) -> Result<Jinja, Err
     let scope = Scope::of(state)?;
     let ctx = scope.ctx();
     match ctx.parent_param(param_key) {
+        // A param is rarely a big structure: convert it whole.
         Some(value) => Ok(to_jinja(value)),
         None => {
             let known = ctx

@@ -32,6 +32,7 @@
 mod convert;
 mod helpers;
 mod scope;
+mod view;
 
 use std::sync::Arc;
 
@@ -165,8 +166,9 @@ impl CompiledTemplate for JinjaTemplate {
                 .map(Value::String)
                 .map_err(|error| template_error(&error)),
             Mode::Native => {
+                // The output of `{% set %}` is empty: discard it instead of collecting it.
                 let captured = template
-                    .render_captured(root)
+                    .render_captured_to(root, std::io::sink())
                     .map_err(|error| template_error(&error))?;
                 match captured.state().lookup(CAPTURE_VAR) {
                     Some(value) if !value.is_undefined() => convert::to_value(&value),

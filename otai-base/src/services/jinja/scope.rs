@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object};
 use minijinja::{Error, ErrorKind, State, Value as Jinja};
-use otai::{PipeContext, PipeResult};
+use otai::PipeContext;
 
-use super::convert::to_jinja;
+use super::view::{scalar_to_jinja, JsonView, Root};
 
 /// Hidden root variable through which the helpers reach the scope.
 const SCOPE_KEY: &str = "__otai_scope";
@@ -41,14 +41,31 @@ impl Scope {
     pub(crate) fn ctx(&self) -> &PipeContext {
         &self.ctx
     }
+
+    /// `data[key]` of pipe `pipe_id`'s result as a template value, if it exists.
+    pub(crate) fn data(self: &Arc<Self>, pipe_id: &str, key: &str) -> Option<Jinja> {
+        let value = self.ctx.pipe_result(pipe_id)?.data.get(key)?;
+        if !(value.is_array() || value.is_object()) {
+            return Some(scalar_to_jinja(value));
+        }
+        let root = Root::Data {
+            pipe_id: Arc::from(pipe_id),
+            key: Arc::from(key),
+        };
+        Some(JsonView::of(self, root, value))
+    }
 }
 
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
         match key.as_str()? {
             "pipe_results" => Some(Jinja::from_object(PipeResults(Arc::clone(self)))),
-            "params" => Some(to_jinja(self.ctx.params())),
-            "parent_params" => Some(to_jinja(self.ctx.parent_params())),
+            "params" => Some(JsonView::of(self, Root::Params, self.ctx.params())),
+            "parent_params" => Some(JsonView::of(
+                self,
+                Root::ParentParams,
+                self.ctx.parent_params(),
+            )),
             SCOPE_KEY => Some(Jinja::from_dyn_object(Arc::clone(self))),
             _ => None,
         }
@@ -59,13 +76,26 @@ impl Object for Scope {
     }
 }
 
-/// `pipe_results`: every result in scope by pipe id, converted when looked up.
+/// `pipe_results`: every result in scope by pipe id.
 #[derive(Debug)]
 struct PipeResults(Arc<Scope>);
 
 impl Object for PipeResults {
     fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
-        self.0.ctx.pipe_result(key.as_str()?).map(result_to_jinja)
+        let pipe_id = key.as_str()?;
+        let result = self.0.ctx.pipe_result(pipe_id)?;
+        Some(Jinja::from_iter([
+            ("succeeded", Jinja::from(result.succeeded)),
+            ("was_skipped", Jinja::from(result.was_skipped)),
+            ("message", Jinja::from(result.message.as_str())),
+            (
+                "data",
+                Jinja::from_object(ResultData {
+                    scope: Arc::clone(&self.0),
+                    pipe_id: Arc::from(pipe_id),
+                }),
+            ),
+        ]))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -79,19 +109,28 @@ impl Object for PipeResults {
     }
 }
 
-/// A pipe result as a map: `succeeded`, `was_skipped`, `message`, `data`.
-pub(crate) fn result_to_jinja(result: &PipeResult) -> Jinja {
-    Jinja::from_iter([
-        ("succeeded", Jinja::from(result.succeeded)),
-        ("was_skipped", Jinja::from(result.was_skipped)),
-        ("message", Jinja::from(result.message.as_str())),
-        (
-            "data",
-            result
-                .data
-                .iter()
-                .map(|(key, value)| (Jinja::from(key.as_str()), to_jinja(value)))
-                .collect(),
-        ),
-    ])
+/// `pipe_results[id].data`: the data of one result, each value a lazy view.
+#[derive(Debug)]
+struct ResultData {
+    scope: Arc<Scope>,
+    pipe_id: Arc<str>,
+}
+
+impl Object for ResultData {
+    fn get_value(self: &Arc<Self>, key: &Jinja) -> Option<Jinja> {
+        self.scope.data(&self.pipe_id, key.as_str()?)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.scope.ctx.pipe_result(&self.pipe_id) {
+            Some(result) => Enumerator::Values(
+                result
+                    .data
+                    .keys()
+                    .map(|key| Jinja::from(key.as_str()))
+                    .collect(),
+            ),
+            None => Enumerator::Empty,
+        }
+    }
 }

@@ -286,3 +286,71 @@ fn a_compiled_template_is_reused() {
     let shared: Arc<dyn CompiledTemplate> = template;
     assert_eq!(shared.source(), "{{ get_pipe_result('x') * 2 }}");
 }
+
+#[test]
+fn context_data_behaves_like_lists_and_maps() {
+    let tickets = "get_pipe_result('ticket_fetcher', 'fetched_tickets')";
+    let render_with = |template: String| render(&template).unwrap();
+    assert_eq!(
+        render_with(format!(
+            "{{% for t in {tickets} %}}[{{{{ t.subject }}}}]{{% endfor %}}"
+        )),
+        json!("[Rechnung doppelt abgebucht]")
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets}[-1].id }}}}")),
+        json!("1041")
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets}[0] | length }}}}")),
+        json!(4)
+    );
+    assert_eq!(
+        render_with(format!(
+            "{{{{ {tickets}[0].queue == {{'name': 'Incoming'}} }}}}"
+        )),
+        json!(true)
+    );
+    assert_eq!(
+        render_with(format!("{{{{ 'body' in {tickets}[0] }}}}")),
+        json!(true)
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets}[0].queue | tojson }}}}")),
+        json!("{\"name\":\"Incoming\"}")
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets}[0] | dictsort | first }}}}")),
+        json!(["body", "Hallo, meine Rechnung wurde zweimal abgebucht."])
+    );
+    assert_eq!(
+        render_with(format!("{{{{ [{tickets}[0].queue, 1] }}}}")),
+        json!([{"name": "Incoming"}, 1]),
+        "views inside values built by the template convert too"
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets}[5] is defined }}}}")),
+        json!(false)
+    );
+    assert_eq!(
+        render_with(format!("{{{{ {tickets} | map(attribute='id') | list }}}}")),
+        json!(["1041"])
+    );
+}
+
+#[test]
+fn params_are_lazy_views_too() {
+    let ctx = PipeContext::default().enter(json!({"limits": {"queue": [0.8, 0.9]}, "name": "n"}));
+    assert_eq!(
+        render_in("{{ params.limits.queue[1] }}", &ctx).unwrap(),
+        json!(0.9)
+    );
+    assert_eq!(
+        render_in("{{ params }}", &ctx).unwrap(),
+        json!({"limits": {"queue": [0.8, 0.9]}, "name": "n"})
+    );
+    assert_eq!(
+        render_in("{{ pipe_results | length }}", &ctx).unwrap(),
+        json!(0)
+    );
+}
