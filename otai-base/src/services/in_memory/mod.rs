@@ -13,9 +13,10 @@
 //!
 //! Paths are relative to the working directory. Seed files are JSON (a list, or
 //! `{tickets: [...]}`), JSON Lines (one ticket per line) or YAML (like JSON), chosen by
-//! extension; `save_to` is written in the format of its extension, atomically (a temporary
-//! file renamed over it), after every change, so it can serve as the seed of a later run. Every change is
-//! logged at `info` (`ticket 3 "…": queue Incoming → Billing`).
+//! extension. `save_to` is written in the format of its extension, atomically (a temporary
+//! file renamed over it), after every change — not before the first one, so `otai check`
+//! writes nothing — and can seed a later run. Every change is logged at `info`
+//! (`ticket 3 "…": queue Incoming → Billing`).
 
 mod file;
 
@@ -213,10 +214,8 @@ impl Service for InMemoryTicketSystem {
             system = system.with_queues(queues);
         }
         if let Some(path) = params.save_to {
+            // Written after the first change, not now: `otai check` builds services too.
             system = system.with_save_to(path);
-            system
-                .save()
-                .map_err(|error| BuildError::invalid_params("save_to", error.to_string()))?;
         }
         let count = system.lock().tickets.len();
         tracing::info!(
