@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::EXIT_INVALID;
 use crate::app_config::AppConfig;
-use crate::config::load_file;
+use crate::config::{load_file_lenient, ConfigErrors};
 use crate::engine::Pipeline;
 use crate::registry::ComponentRegistry;
 
@@ -39,17 +39,15 @@ pub(crate) fn load_and_build(
     app: &AppConfig,
     log_json: bool,
 ) -> Result<Pipeline, ExitCode> {
-    // Logging first, so that building (which may log) is configured as the file says; a
-    // config that does not load is reported by `from_file` below.
-    if let Ok(loaded) = load_file(path) {
-        if let Err(error) = crate::logging::init(&loaded.config().infrastructure.logging, log_json)
-        {
-            eprintln!("error: {}: infrastructure.logging: {error}", path.display());
-            return Err(ExitCode::from(EXIT_INVALID));
-        }
-    }
-    Pipeline::from_file(path, registry, app).map_err(|errors| {
+    let invalid = |errors: ConfigErrors| {
         eprint!("{}", errors.render());
         ExitCode::from(EXIT_INVALID)
-    })
+    };
+    let (loaded, issues) = load_file_lenient(path).map_err(invalid)?;
+    // Logging first, so that building (which may log) goes where the file says.
+    if let Err(error) = crate::logging::init(&loaded.config().infrastructure.logging, log_json) {
+        eprintln!("error: {}: infrastructure.logging: {error}", path.display());
+        return Err(ExitCode::from(EXIT_INVALID));
+    }
+    Pipeline::build_with_issues(&loaded, issues, registry, app).map_err(invalid)
 }

@@ -70,7 +70,7 @@ impl Pipeline {
     }
 
     /// Builds with issues already found while loading, so all are reported together.
-    fn build_with_issues(
+    pub(crate) fn build_with_issues(
         config: &LoadedConfig,
         issues: Vec<Issue>,
         registry: &ComponentRegistry,

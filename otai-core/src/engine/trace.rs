@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::logging::redact;
 use crate::pipe::PipeResult;
 use crate::value::{Map, Value};
 
@@ -60,7 +61,12 @@ impl TraceSink {
     }
 
     /// Writes the record of one executed pipe and flushes it, so a trace survives a crash.
+    /// Entries of `data` whose key names a secret are masked.
     pub fn record(&self, pipe_id: &str, use_key: &str, result: &PipeResult, elapsed: Duration) {
+        let data = match redact::value(&Value::Object(result.data.clone())) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
         let record = TraceRecord {
             ts: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
             pipe_id,
@@ -68,7 +74,7 @@ impl TraceSink {
             succeeded: result.succeeded,
             was_skipped: result.was_skipped,
             message: &result.message,
-            data: &result.data,
+            data: &data,
             duration_us: elapsed.as_micros(),
         };
         let Ok(mut line) = serde_json::to_vec(&record) else {
@@ -82,5 +88,48 @@ impl TraceSink {
         if let Err(error) = writer.write_all(&line).and_then(|()| writer.flush()) {
             tracing::warn!(%error, "could not write the trace file");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn records_are_json_lines_with_secrets_masked() {
+        let buffer = Shared::default();
+        let sink = TraceSink::from_writer(buffer.clone());
+        let mut result = PipeResult::success_with("label", "Billing");
+        result.data.insert("api_token".into(), json!("hunter2"));
+        sink.record(
+            "classify",
+            "base:ClassificationPipe",
+            &result,
+            Duration::from_micros(42),
+        );
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(line["pipe_id"], "classify");
+        assert_eq!(line["use"], "base:ClassificationPipe");
+        assert_eq!(line["duration_us"], 42);
+        assert_eq!(
+            line["data"],
+            json!({"label": "Billing", "api_token": "***"})
+        );
+        assert!(text.ends_with('\n'));
     }
 }
