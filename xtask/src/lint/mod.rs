@@ -264,7 +264,7 @@ fn check_wiring(member: &Member, prefix: &str, root: &RootPackage, report: &mut 
             name,
             format!("the thin binary `{}` does not depend on it", root.name),
             format!(
-                "in the root Cargo.toml add under [dependencies]:\n{name} = {{ workspace = true, optional = true }}\nand under [features] (also list it in `default` if it ships by default):\n{feature_line}"
+                "in the root Cargo.toml add under [dependencies]:\n{name} = {{ workspace = true, optional = true }}\nand under [features] (also list it in `default` if it ships by default):\n{feature_line}\n(a test or example plugin that the thin binary does not ship declares instead, in its own Cargo.toml:\n[package.metadata.otai]\nfixture = true)"
             ),
         ));
         return;

@@ -229,6 +229,7 @@ fn a_plugin_the_thin_binary_does_not_depend_on_is_reported() {
             .contains("acme-tools = [\"dep:otai-acme-tools\"]"),
         "{problem}"
     );
+    assert!(problem.fix.contains("fixture = true"), "{problem}");
 }
 
 #[test]
