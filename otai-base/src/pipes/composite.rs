@@ -40,22 +40,36 @@ impl Pipe for CompositePipe {
     }
 
     async fn process(&self, _params: Self::Params, ctx: &PipeContext) -> PipeResult {
-        let mut scope = ctx.clone();
-        let mut ran = 0;
-        for step in &self.steps {
-            let result = step.run(&scope).await;
-            let failed = result.has_failed();
-            scope = scope.with_result(step.id(), result);
-            ran += 1;
-            if failed {
-                break;
-            }
-        }
-        // Sibling ids are unique, so each step's result is the one it left in the scope.
-        PipeResult::union(
-            self.steps[..ran]
-                .iter()
-                .filter_map(|step| scope.pipe_result(step.id())),
-        )
+        run_in_order(&self.steps, ctx, true).await
     }
+}
+
+/// Runs `steps` in order, each seeing the results before it, and returns the union of their
+/// results; with `stop_on_failure`, a failed step ends the run.
+///
+/// The last result that runs is not added to the scope (nothing reads it there), and a single
+/// result is returned as it is rather than copied through a union.
+pub(crate) async fn run_in_order(
+    steps: &[PipeNode],
+    ctx: &PipeContext,
+    stop_on_failure: bool,
+) -> PipeResult {
+    let mut scope = ctx.clone();
+    for (index, step) in steps.iter().enumerate() {
+        let result = step.run(&scope).await;
+        let is_last = index + 1 == steps.len() || (stop_on_failure && result.has_failed());
+        if !is_last {
+            scope = scope.with_result(step.id(), result);
+            continue;
+        }
+        if index == 0 {
+            return result;
+        }
+        // Sibling ids are unique, so each earlier step's result is the one it left in scope.
+        let earlier = steps[..index]
+            .iter()
+            .filter_map(|step| scope.pipe_result(step.id()));
+        return PipeResult::union(earlier.chain(std::iter::once(&result)));
+    }
+    PipeResult::union([])
 }

@@ -3,11 +3,12 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use otai::config::Duration;
 use otai::engine::PipeNode;
 use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
 use serde::Deserialize;
 
-use otai::config::Duration;
+use super::composite::run_in_order;
 
 /// Params of `base:SimpleSequentialOrchestrator` (`steps` is taken by the engine).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -74,14 +75,7 @@ impl SimpleSequentialOrchestrator {
     async fn run_cycle(&self, ctx: &PipeContext) -> Result<PipeResult, String> {
         let steps = Arc::clone(&self.steps);
         let ctx = ctx.clone();
-        let cycle = tokio::spawn(async move {
-            let mut scope = ctx;
-            for step in steps.iter() {
-                let result = step.run(&scope).await;
-                scope = scope.with_result(step.id(), result);
-            }
-            PipeResult::union(steps.iter().filter_map(|step| scope.pipe_result(step.id())))
-        });
+        let cycle = tokio::spawn(async move { run_in_order(&steps, &ctx, false).await });
         cycle.await.map_err(|error| {
             if error.is_panic() {
                 panic_message(error.into_panic())

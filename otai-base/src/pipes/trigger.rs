@@ -2,11 +2,10 @@
 
 use std::sync::Mutex;
 
+use otai::config::Duration;
 use otai::{async_trait, BuildContext, BuildError, Pipe, PipeContext, PipeResult};
 use serde::Deserialize;
 use tokio::time::Instant;
-
-use otai::config::Duration;
 
 /// Params of `base:IntervalTrigger`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

@@ -268,14 +268,23 @@ fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 1);
     let mut in_word = false;
     for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            if !in_word {
-                out.push(' ');
-                in_word = true;
-            }
-            out.extend(c.to_lowercase());
+        let is_word = if c.is_ascii() {
+            c.is_ascii_alphanumeric() || c == '_'
         } else {
+            c.is_alphanumeric()
+        };
+        if !is_word {
             in_word = false;
+            continue;
+        }
+        if !in_word {
+            out.push(' ');
+            in_word = true;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
         }
     }
     out

@@ -160,8 +160,9 @@ impl InMemoryTicketSystem {
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
-        // A panic while holding the lock cannot leave a ticket half-updated (updates are
-        // applied to a copy first), so a poisoned store is still consistent.
+        // Changes are checked before they are applied and applying cannot fail, so a panic
+        // while holding the lock cannot leave a ticket half-updated: a poisoned store is
+        // still consistent.
         self.store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

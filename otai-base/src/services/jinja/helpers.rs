@@ -75,8 +75,8 @@ fn get_pipe_result(
     let key = named.or(data_key).unwrap_or("value");
     let scope = Scope::of(state)?;
     let result = find_result("get_pipe_result", scope.ctx(), pipe_id)?;
-    match scope.data(pipe_id, key) {
-        Some(value) => Ok(value),
+    match result.data.get(key) {
+        Some(value) => Ok(scope.data_value(pipe_id, key, value)),
         None => {
             let outcome = if result.has_failed() {
                 format!("; the pipe failed: {}", result.message)

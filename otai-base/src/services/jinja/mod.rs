@@ -43,10 +43,8 @@ use serde::Deserialize;
 
 use self::scope::Scope;
 
-/// Name of the single template inside each compiled template's environment.
+/// Name of the single template inside each text template's environment.
 const TEMPLATE_NAME: &str = "template";
-/// Variable that captures the value of a native (single-expression) template.
-const CAPTURE_VAR: &str = "__otai_value";
 
 /// Params of `base:JinjaRenderer`: none.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -81,19 +79,18 @@ impl JinjaRenderer {
         Self { prototype: env }
     }
 
-    fn compile_as(
-        &self,
-        source: &str,
-        template_source: String,
-        mode: Mode,
-    ) -> Result<JinjaTemplate, minijinja::Error> {
-        let mut env = self.prototype.clone();
-        env.add_template_owned(TEMPLATE_NAME, template_source)?;
-        Ok(JinjaTemplate {
-            source: source.to_owned(),
-            env,
-            mode,
+    /// `expression` parsed as a native expression, in its own copy of the environment.
+    fn compile_native(&self, expression: &str) -> Result<NativeCell, minijinja::Error> {
+        NativeCell::try_new(self.prototype.clone(), |env| {
+            env.compile_expression_owned(expression.to_owned())
         })
+    }
+
+    /// `source` parsed as a text template, in its own copy of the environment.
+    fn compile_text(&self, source: &str) -> Result<TextCell, minijinja::Error> {
+        let mut env = self.prototype.clone();
+        env.add_template_owned(TEMPLATE_NAME, source.to_owned())?;
+        TextCell::try_new(env, |env| env.get_template(TEMPLATE_NAME))
     }
 }
 
@@ -109,43 +106,70 @@ impl Service for JinjaRenderer {
 impl TemplateRenderer for JinjaRenderer {
     fn compile(&self, source: &str) -> Result<Arc<dyn CompiledTemplate>, TemplateError> {
         if let Some(expression) = single_expression(source) {
-            // Same line as the source's `{{`, so error lines match the user's template.
-            let capture = format!("{{% set {CAPTURE_VAR} = ({expression}) %}}");
-            if let Ok(template) = self.compile_as(source, capture, Mode::Native) {
-                return Ok(Arc::new(template));
+            if let Ok(parsed) = self.compile_native(expression) {
+                return Ok(Arc::new(JinjaTemplate {
+                    source: source.to_owned(),
+                    parsed: Parsed::Native(parsed),
+                }));
             }
             // Not an expression after all (`{{ '}}' }}`…): fall through to a text template,
             // whose error, if any, refers to the source as written.
         }
-        self.compile_as(source, source.to_owned(), Mode::Text)
-            .map(|template| Arc::new(template) as Arc<dyn CompiledTemplate>)
-            .map_err(|error| template_error(&error))
+        match self.compile_text(source) {
+            Ok(parsed) => Ok(Arc::new(JinjaTemplate {
+                source: source.to_owned(),
+                parsed: Parsed::Text(parsed),
+            })),
+            Err(error) => Err(template_error(&error)),
+        }
     }
 }
 
-/// How a compiled template turns into a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+type ParsedExpression<'env> = minijinja::Expression<'env, 'static>;
+type ParsedTemplate<'env> = minijinja::Template<'env, 'env>;
+
+self_cell::self_cell!(
+    /// An environment and the expression parsed in it.
+    struct NativeCell {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: ParsedExpression,
+    }
+);
+
+self_cell::self_cell!(
+    /// An environment and the text template parsed in it.
+    struct TextCell {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: ParsedTemplate,
+    }
+);
+
+/// A template parsed once, with how it turns into a value.
+enum Parsed {
     /// The source is one `{{ expression }}`: its native value.
-    Native,
+    Native(NativeCell),
     /// Mixed text: a string.
-    Text,
+    Text(TextCell),
 }
 
 /// A template parsed once and rendered per pipe run.
 struct JinjaTemplate {
     source: String,
-    /// The environment holding the parsed template (and the shared helpers).
-    env: Environment<'static>,
-    mode: Mode,
+    parsed: Parsed,
 }
 
 impl std::fmt::Debug for JinjaTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mode = match self.parsed {
+            Parsed::Native(_) => "native",
+            Parsed::Text(_) => "text",
+        };
         f.debug_struct("JinjaTemplate")
             .field("source", &self.source)
-            .field("mode", &self.mode)
-            .finish_non_exhaustive()
+            .field("mode", &mode)
+            .finish()
     }
 }
 
@@ -155,27 +179,24 @@ impl CompiledTemplate for JinjaTemplate {
     }
 
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError> {
-        let template = self
-            .env
-            .get_template(TEMPLATE_NAME)
-            .map_err(|error| template_error(&error))?;
         let root = Scope::root(ctx);
-        match self.mode {
-            Mode::Text => template
+        match &self.parsed {
+            Parsed::Text(parsed) => parsed
+                .borrow_dependent()
                 .render(root)
                 .map(Value::String)
                 .map_err(|error| template_error(&error)),
-            Mode::Native => {
-                // The output of `{% set %}` is empty: discard it instead of collecting it.
-                let captured = template
-                    .render_captured_to(root, std::io::sink())
+            Parsed::Native(parsed) => {
+                let value = parsed
+                    .borrow_dependent()
+                    .eval(root)
                     .map_err(|error| template_error(&error))?;
-                match captured.state().lookup(CAPTURE_VAR) {
-                    Some(value) if !value.is_undefined() => convert::to_value(&value),
-                    _ => Err(TemplateError::new(
+                if value.is_undefined() {
+                    return Err(TemplateError::new(
                         "the expression is undefined (a variable, attribute or key that does not exist)",
-                    )),
+                    ));
                 }
+                convert::to_value(&value)
             }
         }
     }

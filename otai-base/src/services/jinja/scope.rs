@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object};
 use minijinja::{Error, ErrorKind, State, Value as Jinja};
-use otai::PipeContext;
+use otai::{PipeContext, Value};
 
 use super::view::{scalar_to_jinja, JsonView, Root};
 
@@ -45,14 +45,19 @@ impl Scope {
     /// `data[key]` of pipe `pipe_id`'s result as a template value, if it exists.
     pub(crate) fn data(self: &Arc<Self>, pipe_id: &str, key: &str) -> Option<Jinja> {
         let value = self.ctx.pipe_result(pipe_id)?.data.get(key)?;
+        Some(self.data_value(pipe_id, key, value))
+    }
+
+    /// `value`, found at `data[key]` of pipe `pipe_id`'s result, as a template value.
+    pub(crate) fn data_value(self: &Arc<Self>, pipe_id: &str, key: &str, value: &Value) -> Jinja {
         if !(value.is_array() || value.is_object()) {
-            return Some(scalar_to_jinja(value));
+            return scalar_to_jinja(value);
         }
         let root = Root::Data {
             pipe_id: Arc::from(pipe_id),
             key: Arc::from(key),
         };
-        Some(JsonView::of(self, root, value))
+        JsonView::of(self, root, value)
     }
 }
 
