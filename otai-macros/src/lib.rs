@@ -12,9 +12,15 @@ const PLUGIN_NAME_PREFIX: &str = "otai-";
 /// Registers a plugin at compile time. See `otai::plugin` for the documentation.
 #[proc_macro_attribute]
 pub fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(args.into(), item.into()) {
+    let item = TokenStream2::from(item);
+    match expand(args.into(), item.clone()) {
         Ok(tokens) => tokens.into(),
-        Err(error) => error.to_compile_error().into(),
+        // Keep the item, so that one mistake in the attribute does not cascade into errors
+        // about everything the item uses or provides.
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#item #error).into()
+        }
     }
 }
 
@@ -129,8 +135,8 @@ fn check_no_generics(generics: &syn::Generics) -> syn::Result<()> {
     if generics.params.is_empty() {
         Ok(())
     } else {
-        Err(syn::Error::new(
-            generics.span(),
+        Err(syn::Error::new_spanned(
+            generics,
             "#[otai::plugin] cannot register a generic item; register a concrete type",
         ))
     }

@@ -87,7 +87,8 @@ pub(crate) fn print(registry: &ComponentRegistry, args: &PluginsArgs) -> ExitCod
         if !row.injects.is_empty() {
             details.push(format!("injects {}", row.injects.join(", ")));
         }
-        println!("  {:<48} {:<8} {}", row.key, row.kind, details.join("; "));
+        let line = format!("  {:<48} {:<8} {}", row.key, row.kind, details.join("; "));
+        println!("{}", line.trim_end());
     }
     ExitCode::SUCCESS
 }
