@@ -64,15 +64,35 @@ fn find_result<'a>(
 }
 
 /// `get_pipe_result(pipe_id, data_key='value')`: `data[data_key]` of an earlier pipe's result.
+///
+/// `data_key` is taken as a plain optional argument, which receives keyword arguments too:
+/// only a call that names `data_key=` pays for parsing them.
 fn get_pipe_result(
     state: &State<'_, '_>,
     pipe_id: &str,
-    data_key: Option<&str>,
-    kwargs: Kwargs,
+    data_key: Option<Jinja>,
 ) -> Result<Jinja, Error> {
-    let named: Option<&str> = kwargs.get("data_key")?;
-    kwargs.assert_all_used()?;
-    let key = named.or(data_key).unwrap_or("value");
+    let named: String;
+    let key = match &data_key {
+        None => "value",
+        Some(arg) if arg.is_kwargs() => {
+            let kwargs = Kwargs::try_from(arg.clone())?;
+            named = kwargs
+                .get::<Option<String>>("data_key")?
+                .unwrap_or_else(|| "value".to_owned());
+            kwargs.assert_all_used()?;
+            &named
+        }
+        Some(arg) => arg.as_str().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "get_pipe_result: the data key must be a string, not {}",
+                    arg.kind()
+                ),
+            )
+        })?,
+    };
     let scope = Scope::of(state)?;
     let result = find_result("get_pipe_result", scope.ctx(), pipe_id)?;
     match result.data.get(key) {

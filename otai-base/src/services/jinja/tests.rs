@@ -129,6 +129,10 @@ fn get_pipe_result_names_what_is_missing() {
     );
     let failed = error_of("{{ get_pipe_result('broken') }}");
     assert!(failed.contains("failed: boom"), "{failed}");
+    let kwarg = error_of("{{ get_pipe_result('ticket', dat_key='id') }}");
+    assert!(kwarg.contains("dat_key"), "{kwarg}");
+    let typed = error_of("{{ get_pipe_result('ticket', 3) }}");
+    assert!(typed.contains("must be a string"), "{typed}");
 }
 
 #[test]
