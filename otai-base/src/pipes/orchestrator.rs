@@ -49,7 +49,8 @@ fn default_always_retry() -> bool {
 ///   (the union of the step results) is returned.
 ///
 /// Within a cycle each step sees the results of the steps before it; a new cycle starts from
-/// the orchestrator's own scope again.
+/// the orchestrator's own scope again. Each cycle runs as its own tokio task (that is how a
+/// panic is caught), so the orchestrator needs a tokio runtime, as the engine does anyway.
 pub struct SimpleSequentialOrchestrator {
     steps: Arc<[PipeNode]>,
 }
