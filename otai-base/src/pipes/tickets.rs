@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use otai::interfaces::{TicketId, TicketSearchCriteria, TicketSystem, UnifiedNote, UnifiedTicket};
+use otai::value::Map;
 use otai::{
     async_trait, BuildContext, BuildError, InjectSlot, Pipe, PipeContext, PipeResult, Value,
 };
@@ -23,8 +24,11 @@ pub struct FetchTicketsPipeParams {
 }
 
 /// Fetches tickets from the `ticket_system` inject; `data.fetched_tickets` is the list of
-/// unified tickets as maps (`id`, `subject`, `body`, `queue`, `priority`, …; unset fields are
-/// absent). Finding no ticket is a success with an empty list.
+/// unified tickets as maps with every field of the unified model present: `id`, `subject`,
+/// `body`, `queue`, `priority`, `state`, `customer`, `owner` (`null` when the system has no
+/// value, as the original's models dump them), `notes` (a list) and `extra` (a map). So a
+/// template may write `ticket['body'] or ''` for a ticket without body. Finding no ticket
+/// is a success with an empty list.
 pub struct FetchTicketsPipe {
     tickets: Arc<dyn TicketSystem>,
 }
@@ -58,6 +62,34 @@ pub struct AddNotePipeParams {
 /// Adds `note` to ticket `ticket_id` through the `ticket_system` inject.
 pub struct AddNotePipe {
     tickets: Arc<dyn TicketSystem>,
+}
+
+/// The fields every fetched ticket map has, in this order; unset ones are `null`.
+const TICKET_FIELDS: [&str; 8] = [
+    "id", "subject", "body", "queue", "priority", "state", "customer", "owner",
+];
+
+/// A ticket as a map with every field of the unified model (see [`FetchTicketsPipe`]).
+fn ticket_to_value(ticket: &UnifiedTicket) -> Result<Value, serde_json::Error> {
+    let Value::Object(mut set) = serde_json::to_value(ticket)? else {
+        return Ok(Value::Null);
+    };
+    let mut map = Map::with_capacity(TICKET_FIELDS.len() + 2 + set.len());
+    for field in TICKET_FIELDS {
+        map.insert(field.to_owned(), set.remove(field).unwrap_or(Value::Null));
+    }
+    map.insert(
+        "notes".to_owned(),
+        set.remove("notes")
+            .unwrap_or_else(|| Value::Array(Vec::new())),
+    );
+    map.insert(
+        "extra".to_owned(),
+        set.remove("extra")
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    );
+    map.extend(set);
+    Ok(Value::Object(map))
 }
 
 macro_rules! debug_without_service {
@@ -98,10 +130,13 @@ impl Pipe for FetchTicketsPipe {
             Err(error) => return PipeResult::failure(error.to_string()),
         };
         let count = tickets.len();
-        match serde_json::to_value(tickets) {
-            Ok(list @ Value::Array(_)) => PipeResult::success_with("fetched_tickets", list)
+        let maps: Result<Vec<Value>, _> = tickets.iter().map(ticket_to_value).collect();
+        match maps {
+            Ok(list) => PipeResult::success_with("fetched_tickets", Value::Array(list))
                 .with_message(format!("fetched {count} ticket(s)")),
-            Ok(_) | Err(_) => PipeResult::failure("the fetched tickets could not be represented"),
+            Err(error) => PipeResult::failure(format!(
+                "the fetched tickets could not be represented: {error}"
+            )),
         }
     }
 }
@@ -181,8 +216,27 @@ mod tests {
         assert!(result.succeeded);
         assert_eq!(
             result.data["fetched_tickets"],
-            json!([{"id": "1", "subject": "Rechnung", "body": "doppelt", "queue": {"name": "Incoming"}}])
+            json!([{
+                "id": "1", "subject": "Rechnung", "body": "doppelt", "queue": {"name": "Incoming"},
+                "priority": null, "state": null, "customer": null, "owner": null,
+                "notes": [], "extra": {}
+            }])
         );
+    }
+
+    #[tokio::test]
+    async fn unset_fields_are_null_so_templates_can_test_them() {
+        let pipe = FetchTicketsPipe::new(system());
+        let params = serde_json::from_value(json!({
+            "ticket_search_criteria": {"queue": {"name": "Sales"}}
+        }))
+        .unwrap();
+        let result = pipe.process(params, &ctx()).await;
+        let ticket = &result.data["fetched_tickets"][0];
+        assert_eq!(ticket["body"], Value::Null);
+        assert_eq!(ticket["subject"], json!("Angebot"));
+        let back: UnifiedTicket = serde_json::from_value(ticket.clone()).unwrap();
+        assert_eq!(back.body, None, "the map reads back as the same ticket");
     }
 
     #[tokio::test]

@@ -45,8 +45,8 @@ pub struct InMemoryTicketSystemParams {
     /// Where to write all tickets after every change.
     #[serde(default)]
     pub save_to: Option<PathBuf>,
-    /// The queues that exist; when given, moving a ticket to (or creating one in) another
-    /// queue is rejected as a real helpdesk would.
+    /// The queues that exist (by name); when given, moving a ticket to (or creating one in)
+    /// another queue is rejected as a real helpdesk would.
     #[serde(default)]
     pub queues: Option<Vec<String>>,
 }
