@@ -410,4 +410,24 @@ open_ticket_ai:
     let text = format!("{errors}\n{}", errors.render());
     assert!(text.contains("services.t.params.password"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+
+    // serde quotes numbers in backticks; `${PW}` of a secret-named key stays a string.
+    std::env::set_var("OTAI_TEST_NUMERIC_PW", "918273");
+    let numeric = yaml.replace("[\"hunter2\"]", "918273");
+    let errors = build(&numeric).unwrap_err();
+    let text = format!("{errors}\n{}", errors.render());
+    assert!(text.contains("invalid type: integer `***`"), "{text}");
+    assert!(!text.contains("918273"), "{text}");
+    let from_env = "
+open_ticket_ai:
+  services:
+    t:
+      use: otobo-znuny:OTOBOZnunyTicketSystemService
+      params:
+        password: ${OTAI_TEST_NUMERIC_PW}
+  orchestrator: { use: base:Counter }
+";
+    build(from_env).unwrap_or_else(|e| panic!("{}", e.render()));
+    let debug = format!("{:?}", load_str("t.yml", &yaml).unwrap().config());
+    assert!(!debug.contains("hunter2"), "{debug}");
 }

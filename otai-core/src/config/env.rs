@@ -4,11 +4,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Where variables come from: the process environment first, then a `.env` file beside the
-/// config (which never overrides the real environment).
-#[derive(Debug, Clone, Default)]
+/// config (which never overrides the real environment). `Debug` shows names, never values.
+#[derive(Clone, Default)]
 pub struct EnvSource {
     dotenv: BTreeMap<String, String>,
     overrides: BTreeMap<String, Option<String>>,
+}
+
+impl std::fmt::Debug for EnvSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvSource")
+            .field("dotenv", &self.dotenv.keys().collect::<Vec<_>>())
+            .field("overrides", &self.overrides.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl EnvSource {
@@ -20,9 +29,18 @@ impl EnvSource {
             if file.is_file() {
                 let entries = dotenvy::from_path_iter(&file)
                     .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+                let mut last_key: Option<String> = None;
                 for entry in entries {
-                    let (key, value) =
-                        entry.map_err(|error| format!("{}: {error}", file.display()))?;
+                    // dotenvy's message quotes the malformed line, which may hold a secret:
+                    // say where it is instead.
+                    let (key, value) = entry.map_err(|_| match &last_key {
+                        Some(key) => format!(
+                            "{}: a line after the variable `{key}` is malformed",
+                            file.display()
+                        ),
+                        None => format!("{}: the first variable line is malformed", file.display()),
+                    })?;
+                    last_key = Some(key.clone());
                     dotenv.insert(key, value);
                 }
             }
@@ -171,6 +189,24 @@ mod tests {
         assert!(is_single_reference("${PORT}"));
         assert!(is_single_reference("${PORT:-8080}"));
         assert!(!is_single_reference("${PORT}/x"));
+    }
+
+    #[test]
+    fn malformed_dotenv_lines_are_located_without_their_text() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "USER=bob\nPASSWORD=s3cr3t hunter2\n",
+        )
+        .unwrap();
+        let error = EnvSource::beside(Some(dir.path())).unwrap_err();
+        assert!(error.contains("after the variable `USER`"), "{error}");
+        assert!(
+            !error.contains("hunter2") && !error.contains("s3cr3t"),
+            "{error}"
+        );
+        let env = EnvSource::default().with_override("TOKEN", Some("abc"));
+        assert!(!format!("{env:?}").contains("abc"));
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl ConfigErrors {
                     Anchor::Key => positions.key(&full).or_else(|| positions.nearest(&full)),
                     Anchor::Value => positions.nearest(&full),
                 };
-                let message = if issue.path.last_key().is_some_and(redact::is_secret_key) {
+                let message = if redact::is_secret_path(&issue.path.to_string()) {
                     redact::quoted_values(&issue.message)
                 } else {
                     issue.message

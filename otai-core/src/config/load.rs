@@ -12,6 +12,7 @@ use super::path::ConfigPath;
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
 use crate::engine::params;
+use crate::logging::redact;
 use crate::registry::suggest;
 use crate::value::{Map, Number, Value};
 
@@ -209,7 +210,12 @@ fn to_json(
             Value::Null
         }),
         Y::String(text) => match substitute(text, env) {
-            Ok(value) if is_single_reference(text) && positions.is_plain_scalar(path) => {
+            // A secret stays a string even when it looks like a number.
+            Ok(value)
+                if is_single_reference(text)
+                    && positions.is_plain_scalar(path)
+                    && !path.last_key().is_some_and(redact::is_secret_key) =>
+            {
                 retype_scalar(value)
             }
             Ok(value) => Value::String(value),

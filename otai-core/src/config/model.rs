@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::Issue;
 use super::path::ConfigPath;
 use crate::engine::params;
+use crate::logging::redact;
 use crate::value::{Map, Value};
 
 /// Everything below the root key (`open_ticket_ai`, `otai` or `cfg`).
@@ -106,7 +107,7 @@ pub enum LogFormat {
 }
 
 /// A `services:` entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ServiceConfig {
     /// The id pipes inject it by.
     pub id: String,
@@ -121,7 +122,7 @@ pub struct ServiceConfig {
 }
 
 /// A pipe config: the orchestrator or any nested step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct PipeConfig {
     /// The id its result is stored under (defaults to the injectable's name).
     pub id: Option<String>,
@@ -133,6 +134,32 @@ pub struct PipeConfig {
     pub params: Map<String, Value>,
     /// Where it is in the config.
     pub path: ConfigPath,
+}
+
+/// `Debug` with secret-named params masked.
+impl std::fmt::Debug for PipeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipeConfig")
+            .field("id", &self.id)
+            .field("use", &self.use_key)
+            .field("injects", &self.injects)
+            .field("params", &redact::map(&self.params))
+            .field("path", &self.path.to_string())
+            .finish()
+    }
+}
+
+/// `Debug` with secret-named params masked.
+impl std::fmt::Debug for ServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceConfig")
+            .field("id", &self.id)
+            .field("use", &self.use_key)
+            .field("injects", &self.injects)
+            .field("params", &redact::map(&self.params))
+            .field("path", &self.path.to_string())
+            .finish()
+    }
 }
 
 impl PipeConfig {

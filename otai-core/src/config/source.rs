@@ -2,12 +2,21 @@
 
 use std::path::{Path, PathBuf};
 
-/// A config's text and where it came from.
-#[derive(Debug, Clone)]
+/// A config's text and where it came from. `Debug` leaves the text out (it may hold secrets).
+#[derive(Clone)]
 pub struct ConfigSource {
     name: String,
     path: Option<PathBuf>,
     text: String,
+}
+
+impl std::fmt::Debug for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigSource")
+            .field("name", &self.name)
+            .field("len", &self.text.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConfigSource {

@@ -1,32 +1,42 @@
 //! A built pipe ready to run: its compiled params and its instance.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::params::{self, ParamTree};
+use crate::logging::redact;
 use crate::pipe::{Pipe, PipeContext, PipeResult};
 use crate::value::Value;
 
-/// A pipe with its params erased to [`Value`], so pipes of any type can be nested.
+/// A pipe with its params erased: it reads them, rendered, from `ctx.params()`, so pipes of
+/// any type can be nested.
 #[async_trait::async_trait]
 pub(crate) trait ErasedPipe: Send + Sync {
-    async fn process_value(&self, params: Value, ctx: &PipeContext) -> PipeResult;
+    async fn process_in(&self, ctx: &PipeContext) -> PipeResult;
 }
 
 pub(crate) struct TypedPipe<P>(pub(crate) P);
 
 #[async_trait::async_trait]
 impl<P: Pipe> ErasedPipe for TypedPipe<P> {
-    async fn process_value(&self, params: Value, ctx: &PipeContext) -> PipeResult {
-        match params::deserialize::<P::Params>(params) {
+    async fn process_in(&self, ctx: &PipeContext) -> PipeResult {
+        match params::deserialize_ref::<P::Params>(ctx.params()) {
             Ok(typed) => self.0.process(typed, ctx).await,
             Err(error) if error.path.is_empty() => {
                 PipeResult::failure(format!("rendered params do not fit: {}", error.message))
             }
-            Err(error) => PipeResult::failure(format!(
-                "rendered params do not fit: params.{}: {}",
-                error.path, error.message
-            )),
+            Err(error) => {
+                let message = if redact::is_secret_path(&error.path) {
+                    redact::quoted_values(&error.message)
+                } else {
+                    error.message
+                };
+                PipeResult::failure(format!(
+                    "rendered params do not fit: params.{}: {message}",
+                    error.path
+                ))
+            }
         }
     }
 }
@@ -39,6 +49,8 @@ pub struct PipeNode {
     id: String,
     use_key: String,
     params: ParamTree,
+    /// The params when they hold no template: shared by every run instead of copied.
+    literal_params: Option<Arc<Value>>,
     pipe: Box<dyn ErasedPipe>,
 }
 
@@ -58,10 +70,12 @@ impl PipeNode {
         params: ParamTree,
         pipe: Box<dyn ErasedPipe>,
     ) -> Self {
+        let literal_params = params.as_literal().cloned().map(Arc::new);
         Self {
             id,
             use_key,
             params,
+            literal_params,
             pipe,
         }
     }
@@ -80,11 +94,12 @@ impl PipeNode {
     /// template or params problem becomes a failed result naming the pipe.
     pub async fn run(&self, ctx: &PipeContext) -> PipeResult {
         let started = Instant::now();
-        let result = match self.params.render(ctx) {
-            Ok(params) => {
-                let inner = ctx.enter(params.clone());
-                self.pipe.process_value(params, &inner).await
-            }
+        let params = match &self.literal_params {
+            Some(params) => Ok(Arc::clone(params)),
+            None => self.params.render(ctx).map(Arc::new),
+        };
+        let result = match params {
+            Ok(params) => self.pipe.process_in(&ctx.enter_shared(params)).await,
             Err(error) => PipeResult::failure(error.to_string()),
         };
         let result = if result.has_failed() && !result.message.starts_with("pipe `") {

@@ -13,11 +13,12 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 use serde::forward_to_deserialize_any;
 
 use crate::interfaces::template::{is_template, CompiledTemplate, TemplateError, TemplateRenderer};
+use crate::logging::redact;
 use crate::pipe::PipeContext;
 use crate::value::{Map, Value};
 
-/// Params with their templates compiled.
-#[derive(Debug, Clone)]
+/// Params with their templates compiled. `Debug` masks secret-named entries.
+#[derive(Clone)]
 pub enum ParamTree {
     /// A subtree without templates.
     Literal(Value),
@@ -58,6 +59,32 @@ pub struct ParamsError {
     pub path: String,
     /// Serde's message.
     pub message: String,
+}
+
+impl fmt::Debug for ParamTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Literal(value) => f
+                .debug_tuple("Literal")
+                .field(&redact::value(value))
+                .finish(),
+            Self::Template(template) => {
+                f.debug_tuple("Template").field(&template.source()).finish()
+            }
+            Self::List(items) => f.debug_tuple("List").field(items).finish(),
+            Self::Map(entries) => {
+                let mut map = f.debug_map();
+                for (key, item) in entries {
+                    if redact::is_secret_key(key) {
+                        map.entry(key, &redact::MASK);
+                    } else {
+                        map.entry(key, item);
+                    }
+                }
+                map.finish()
+            }
+        }
+    }
 }
 
 impl ParamTree {
@@ -253,6 +280,18 @@ pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, ParamsError> 
         path: clean_path(error.path()),
         message: error.inner().to_string(),
     })
+}
+
+/// Deserializes rendered params without copying them; the path of a mistake is worked out
+/// only when there is one.
+pub fn deserialize_ref<T: DeserializeOwned>(value: &Value) -> Result<T, ParamsError> {
+    match T::deserialize(value) {
+        Ok(typed) => Ok(typed),
+        Err(_) => serde_path_to_error::deserialize::<_, T>(value).map_err(|error| ParamsError {
+            path: clean_path(error.path()),
+            message: error.inner().to_string(),
+        }),
+    }
 }
 
 /// Type-checks `tree` against `T` with placeholders for templates; a mistake found only at a

@@ -63,10 +63,7 @@ impl TraceSink {
     /// Writes the record of one executed pipe and flushes it, so a trace survives a crash.
     /// Entries of `data` whose key names a secret are masked.
     pub fn record(&self, pipe_id: &str, use_key: &str, result: &PipeResult, elapsed: Duration) {
-        let data = match redact::value(&Value::Object(result.data.clone())) {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
+        let data = redact::map(&result.data);
         let record = TraceRecord {
             ts: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
             pipe_id,

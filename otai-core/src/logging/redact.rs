@@ -3,7 +3,7 @@
 //! A param is secret when its name contains `password`, `token`, `secret` or `api_key`
 //! (any case), or when it is typed [`crate::Secret`].
 
-use crate::value::Value;
+use crate::value::{Map, Value};
 
 /// The mask written in place of a secret.
 pub const MASK: &str = "***";
@@ -19,41 +19,52 @@ pub fn is_secret_key(name: &str) -> bool {
 /// A copy of `value` with every secret-named entry masked, at any depth.
 pub fn value(value: &Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, item)| {
-                    let masked = if is_secret_key(key) && !item.is_null() {
-                        Value::String(MASK.to_owned())
-                    } else {
-                        self::value(item)
-                    };
-                    (key.clone(), masked)
-                })
-                .collect(),
-        ),
+        Value::Object(entries) => Value::Object(map(entries)),
         Value::Array(items) => Value::Array(items.iter().map(self::value).collect()),
         other => other.clone(),
     }
 }
 
-/// `message` with every double- or backtick-quoted part masked (serde quotes the offending
-/// value: ``invalid type: string "hunter2"``).
+/// `message` with every double-quoted and backtick-quoted part masked (serde quotes the
+/// offending value: ``invalid type: string "hunter2"``, ``invalid type: integer `918273` ``).
 pub fn quoted_values(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut chars = message.chars();
     while let Some(c) = chars.next() {
         out.push(c);
-        if c == '"' {
+        if c == '"' || c == '`' {
             for inner in chars.by_ref() {
-                if inner == '"' {
+                if inner == c {
                     out.push_str(MASK);
-                    out.push('"');
+                    out.push(c);
                     break;
                 }
             }
         }
     }
     out
+}
+
+/// Whether any key along a dotted/bracketed path (`params.auth.password`, `tokens[1]`) names
+/// a secret.
+pub fn is_secret_path(path: &str) -> bool {
+    path.split(['.', '['])
+        .map(|segment| segment.trim_end_matches(']'))
+        .any(is_secret_key)
+}
+
+/// A copy of `map` with every secret-named entry masked, at any depth.
+pub fn map(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .map(|(key, item)| {
+            let masked = if is_secret_key(key) && !item.is_null() {
+                Value::String(MASK.to_owned())
+            } else {
+                value(item)
+            };
+            (key.clone(), masked)
+        })
+        .collect()
 }
 
 /// Config source text with the values of secret-named keys masked, line by line, keeping
@@ -154,6 +165,18 @@ mod tests {
             quoted_values("invalid type: string \"hunter2\", expected u16"),
             "invalid type: string \"***\", expected u16"
         );
+        assert_eq!(
+            quoted_values("invalid type: integer `918273`, expected a string"),
+            "invalid type: integer `***`, expected a string"
+        );
+    }
+
+    #[test]
+    fn secret_paths_are_recognised_at_any_segment() {
+        assert!(is_secret_path("params.auth.password"));
+        assert!(is_secret_path("tokens[1]"));
+        assert!(is_secret_path("api_token.value"));
+        assert!(!is_secret_path("params.ticket_search_criteria.limit"));
     }
 
     #[test]

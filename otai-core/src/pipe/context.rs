@@ -1,6 +1,5 @@
 //! What a pipe sees while it runs: earlier results, the enclosing pipe's params, run control.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::RunControl;
@@ -15,12 +14,23 @@ use crate::value::{Map, Value};
 ///   composite: the composite's params), read in templates as `params` and through
 ///   `get_parent_param(key)`.
 /// * `parent_params` — the same one level further out.
+///
+/// Extending is O(1): results form a persistent list shared by every context derived from
+/// the same scope, so a step costs one small allocation however many steps came before.
 #[derive(Debug, Clone)]
 pub struct PipeContext {
-    pipe_results: Arc<BTreeMap<String, Arc<PipeResult>>>,
+    results: Option<Arc<ResultLink>>,
     params: Arc<Value>,
     parent: Option<Arc<PipeContext>>,
     control: RunControl,
+}
+
+/// One entry of the persistent result list, newest first.
+#[derive(Debug)]
+struct ResultLink {
+    id: Arc<str>,
+    result: Arc<PipeResult>,
+    older: Option<Arc<ResultLink>>,
 }
 
 impl Default for PipeContext {
@@ -33,44 +43,79 @@ impl PipeContext {
     /// The outermost context of a run.
     pub fn new(control: RunControl) -> Self {
         Self {
-            pipe_results: Arc::new(BTreeMap::new()),
+            results: None,
             params: Arc::new(Value::Object(Map::new())),
             parent: None,
             control,
         }
     }
 
-    /// This context plus the result of pipe `id` (replacing an earlier one of that id).
+    /// This context plus the result of pipe `id` (shadowing an earlier one of that id).
     pub fn with_result(&self, id: &str, result: PipeResult) -> Self {
-        let mut results = (*self.pipe_results).clone();
-        results.insert(id.to_owned(), Arc::new(result));
+        self.with_shared_result(id, Arc::new(result))
+    }
+
+    /// [`PipeContext::with_result`] for a result that is shared already.
+    pub fn with_shared_result(&self, id: &str, result: Arc<PipeResult>) -> Self {
         Self {
-            pipe_results: Arc::new(results),
-            ..self.clone()
+            results: Some(Arc::new(ResultLink {
+                id: Arc::from(id),
+                result,
+                older: self.results.clone(),
+            })),
+            params: Arc::clone(&self.params),
+            parent: self.parent.clone(),
+            control: self.control.clone(),
         }
     }
 
     /// The context a pipe hands to its nested pipes: `params` become the pipe's own rendered
     /// params, and this context becomes their parent. Earlier results stay visible.
     pub fn enter(&self, params: Value) -> Self {
+        self.enter_shared(Arc::new(params))
+    }
+
+    /// [`PipeContext::enter`] with params that are shared already.
+    pub fn enter_shared(&self, params: Arc<Value>) -> Self {
         Self {
-            pipe_results: Arc::clone(&self.pipe_results),
-            params: Arc::new(params),
+            results: self.results.clone(),
+            params,
             parent: Some(Arc::new(self.clone())),
             control: self.control.clone(),
         }
     }
 
-    /// The result of pipe `id`, if it ran in this scope.
-    pub fn pipe_result(&self, id: &str) -> Option<&PipeResult> {
-        self.pipe_results.get(id).map(Arc::as_ref)
+    fn links(&self) -> impl Iterator<Item = &ResultLink> {
+        std::iter::successors(self.results.as_deref(), |link| link.older.as_deref())
     }
 
-    /// Every result in scope, by pipe id.
+    /// The result of pipe `id`, if it ran in this scope.
+    pub fn pipe_result(&self, id: &str) -> Option<&PipeResult> {
+        self.links()
+            .find(|link| &*link.id == id)
+            .map(|link| link.result.as_ref())
+    }
+
+    /// The result of pipe `id` as a shared handle (for values that outlive the borrow).
+    pub fn pipe_result_shared(&self, id: &str) -> Option<Arc<PipeResult>> {
+        self.links()
+            .find(|link| &*link.id == id)
+            .map(|link| Arc::clone(&link.result))
+    }
+
+    /// Every result in scope, by pipe id, in the order the pipes ran (a re-run id appears
+    /// once, with its latest result).
     pub fn pipe_results(&self) -> impl Iterator<Item = (&str, &PipeResult)> {
-        self.pipe_results
-            .iter()
-            .map(|(id, result)| (id.as_str(), result.as_ref()))
+        let mut newest_first: Vec<&ResultLink> = Vec::new();
+        for link in self.links() {
+            if !newest_first.iter().any(|seen| seen.id == link.id) {
+                newest_first.push(link);
+            }
+        }
+        newest_first
+            .into_iter()
+            .rev()
+            .map(|link| (&*link.id, link.result.as_ref()))
     }
 
     /// The rendered params of the enclosing pipe.
@@ -111,6 +156,24 @@ mod tests {
             next.pipe_result("a").map(|r| r.data["value"].clone()),
             Some(json!(1))
         );
+    }
+
+    #[test]
+    fn later_results_shadow_earlier_ones_of_the_same_id() {
+        let ctx = PipeContext::default()
+            .with_result("a", PipeResult::success_with("value", 1))
+            .with_result("b", PipeResult::success_with("value", 2))
+            .with_result("a", PipeResult::success_with("value", 3));
+        assert_eq!(ctx.pipe_result("a").unwrap().data["value"], json!(3));
+        let listed: Vec<(&str, i64)> = ctx
+            .pipe_results()
+            .map(|(id, r)| (id, r.data["value"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(listed, [("b", 2), ("a", 3)]);
+        assert!(Arc::ptr_eq(
+            &ctx.pipe_result_shared("b").unwrap(),
+            &ctx.pipe_result_shared("b").unwrap()
+        ));
     }
 
     #[test]
