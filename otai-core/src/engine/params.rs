@@ -150,27 +150,6 @@ impl ParamTree {
             _ => None,
         }
     }
-
-    /// Whether the node at `path` is, or is inside, a template.
-    fn is_templated_at(&self, path: &serde_path_to_error::Path) -> bool {
-        use serde_path_to_error::Segment;
-        let mut node = self;
-        for segment in path.iter() {
-            let next = match (node, segment) {
-                (Self::Template(_), _) => return true,
-                (Self::List(items), Segment::Seq { index }) => items.get(*index),
-                (Self::Map(entries), Segment::Map { key }) => {
-                    entries.iter().find(|(k, _)| k == key).map(|(_, item)| item)
-                }
-                _ => None,
-            };
-            match next {
-                Some(item) => node = item,
-                None => return false,
-            }
-        }
-        matches!(node, Self::Template(_))
-    }
 }
 
 fn compile_at(
@@ -294,20 +273,125 @@ pub fn deserialize_ref<T: DeserializeOwned>(value: &Value) -> Result<T, ParamsEr
     }
 }
 
-/// Type-checks `tree` against `T` with placeholders for templates; a mistake found only at a
-/// templated position is not one (the value is known only at run time).
+/// Type-checks `tree` against `T` with placeholders for templates.
+///
+/// A placeholder answers whatever type is asked for, but a type that decides for itself
+/// (`deserialize_any`: durations, untagged enums) may reject it. Then the template is replaced
+/// by the next literal candidate (`0`, `false`, `{}`, `[]`, `null`) and the check runs again,
+/// so fields after it are still checked. A mistake found only at a templated position is not
+/// one: the value is known only at run time.
 pub fn check<T: DeserializeOwned>(tree: &ParamTree) -> Result<(), ParamsError> {
-    match serde_path_to_error::deserialize::<_, T>(TreeDeserializer(tree)) {
-        Ok(_) => Ok(()),
-        Err(error) => {
-            let path = clean_path(error.path());
-            if tree.is_templated_at(error.path()) {
-                return Ok(());
-            }
-            Err(ParamsError {
-                path,
+    let candidates = || {
+        [
+            Value::from(0),
+            Value::Bool(false),
+            Value::Object(Map::new()),
+            Value::Array(Vec::new()),
+            Value::Null,
+        ]
+    };
+    let mut working = std::borrow::Cow::Borrowed(tree);
+    // Templated positions already replaced by a candidate, with the next candidate to try.
+    let mut replaced: Vec<(Vec<Step>, usize)> = Vec::new();
+    loop {
+        let error = match serde_path_to_error::deserialize::<_, T>(TreeDeserializer(&working)) {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        let steps = working.template_steps(error.path()).or_else(|| {
+            replaced
+                .iter()
+                .map(|(steps, _)| steps)
+                .find(|steps| path_starts_with(error.path(), steps))
+                .cloned()
+        });
+        let Some(steps) = steps else {
+            return Err(ParamsError {
+                path: clean_path(error.path()),
                 message: error.inner().to_string(),
+            });
+        };
+        let slot = match replaced.iter().position(|(s, _)| *s == steps) {
+            Some(slot) => slot,
+            None => {
+                replaced.push((steps.clone(), 0));
+                replaced.len() - 1
+            }
+        };
+        let Some(candidate) = candidates().into_iter().nth(replaced[slot].1) else {
+            // No literal fits either: leave the judgement to run time.
+            return Ok(());
+        };
+        replaced[slot].1 += 1;
+        working
+            .to_mut()
+            .replace_at(&steps, ParamTree::Literal(candidate));
+    }
+}
+
+/// One step from a tree node to a child: a list index or a map entry index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Index(usize),
+    Key(String),
+}
+
+fn path_starts_with(path: &serde_path_to_error::Path, steps: &[Step]) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    segments.len() >= steps.len()
+        && steps
+            .iter()
+            .zip(&segments)
+            .all(|(step, segment)| match (step, segment) {
+                (Step::Index(i), Segment::Seq { index }) => i == index,
+                (Step::Key(k), Segment::Map { key }) => k == key,
+                _ => false,
             })
+}
+
+impl ParamTree {
+    /// The steps to the template at, or above, `path`; `None` if no template is there.
+    fn template_steps(&self, path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
+        use serde_path_to_error::Segment;
+        let mut node = self;
+        let mut steps = Vec::new();
+        for segment in path.iter() {
+            if matches!(node, Self::Template(_)) {
+                return Some(steps);
+            }
+            let next = match (node, segment) {
+                (Self::List(items), Segment::Seq { index }) => {
+                    steps.push(Step::Index(*index));
+                    items.get(*index)
+                }
+                (Self::Map(entries), Segment::Map { key }) => {
+                    steps.push(Step::Key(key.clone()));
+                    entries.iter().find(|(k, _)| k == key).map(|(_, item)| item)
+                }
+                _ => None,
+            };
+            node = next?;
+        }
+        matches!(node, Self::Template(_)).then_some(steps)
+    }
+
+    /// Replaces the node reached by `steps`.
+    fn replace_at(&mut self, steps: &[Step], replacement: ParamTree) {
+        let Some((first, rest)) = steps.split_first() else {
+            *self = replacement;
+            return;
+        };
+        let child = match (self, first) {
+            (Self::List(items), Step::Index(index)) => items.get_mut(*index),
+            (Self::Map(entries), Step::Key(key)) => entries
+                .iter_mut()
+                .find(|(k, _)| k == key)
+                .map(|(_, item)| item),
+            _ => None,
+        };
+        if let Some(child) = child {
+            child.replace_at(rest, replacement);
         }
     }
 }
@@ -505,8 +589,36 @@ impl<'de> de::Deserializer<'de> for Placeholder {
         visitor.visit_unit()
     }
 
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_i8(0)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_i16(0)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_i32(0)
+    }
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_i128(0)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_u8(0)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_u16(0)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_u32(0)
+    }
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_u128(0)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
+        visitor.visit_f32(0.0)
+    }
+
     forward_to_deserialize_any! {
-        i8 i16 i32 i128 u8 u16 u32 u128 f32 str string bytes byte_buf unit_struct identifier
+        str string bytes byte_buf unit_struct identifier
     }
 }
 
@@ -677,6 +789,28 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Timed {
+        interval: crate::config::Duration,
+        small: u8,
+        name: String,
+    }
+
+    #[test]
+    fn checking_goes_on_after_templates_that_refuse_the_placeholder() {
+        // `Duration` rejects the string placeholder; the check retries with `0` and goes on
+        // to find the literal mistake after it.
+        let tree = compile(json!({"interval": "{{ i }}", "small": "{{ s }}", "name": 5}));
+        let error = check::<Timed>(&tree).unwrap_err();
+        assert_eq!(error.path, "name");
+        let typo = compile(json!({"interval": "{{ i }}", "small": 1, "name": "n", "intervall": 5}));
+        assert_eq!(check::<Timed>(&typo).unwrap_err().path, "intervall");
+        let fine = compile(json!({"interval": "{{ i }}", "small": "{{ s }}", "name": "{{ n }}"}));
+        assert_eq!(check::<Timed>(&fine), Ok(()));
     }
 
     #[test]
