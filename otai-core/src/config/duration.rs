@@ -45,36 +45,83 @@ impl FromStr for Duration {
         let trimmed = text.trim();
         let invalid = || InvalidDuration(text.to_owned());
         if trimmed.starts_with(['P', 'p']) {
-            let iso: iso8601::Duration =
-                iso8601::duration(&trimmed.to_uppercase()).map_err(|_| invalid())?;
-            return match iso {
-                iso8601::Duration::YMDHMS {
-                    year: 0,
-                    month: 0,
-                    day,
-                    hour,
-                    minute,
-                    second,
-                    millisecond,
-                } => Ok(Self(
-                    std::time::Duration::from_secs(
-                        u64::from(day) * 86_400
-                            + u64::from(hour) * 3_600
-                            + u64::from(minute) * 60
-                            + u64::from(second),
-                    ) + std::time::Duration::from_millis(u64::from(millisecond)),
-                )),
-                iso8601::Duration::Weeks(weeks) => Ok(Self(std::time::Duration::from_secs(
-                    u64::from(weeks) * 7 * 86_400,
-                ))),
-                // Years and months have no fixed length.
-                iso8601::Duration::YMDHMS { .. } => Err(invalid()),
-            };
+            return parse_iso8601(&trimmed.to_ascii_uppercase())
+                .map(Self)
+                .ok_or_else(invalid);
         }
         humantime::parse_duration(trimmed)
             .map(Self)
             .map_err(|_| invalid())
     }
+}
+
+/// Strict ISO-8601 duration: `PnW`, or `P[nD][T[nH][nM][nS]]` with at least one component,
+/// a fraction allowed only on the last one, nothing left over. Years and months are refused
+/// (they have no fixed length).
+fn parse_iso8601(text: &str) -> Option<std::time::Duration> {
+    let rest = text.strip_prefix('P')?;
+    if let Some(weeks) = rest.strip_suffix('W') {
+        let weeks: f64 = parse_number(weeks)?;
+        return std::time::Duration::try_from_secs_f64(weeks * 7.0 * 86_400.0).ok();
+    }
+    let (date, time) = match rest.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (rest, None),
+    };
+    let mut all = components(date, &[('D', 86_400.0)])?;
+    if let Some(time) = time {
+        let time_components = components(time, &[('H', 3_600.0), ('M', 60.0), ('S', 1.0)])?;
+        if time_components.is_empty() {
+            return None; // `P1DT`
+        }
+        all.extend(time_components);
+    }
+    let (last, earlier) = all.split_last()?;
+    // Only the last component may carry a fraction.
+    if earlier.iter().any(|component| component.fractional) {
+        return None;
+    }
+    let total: f64 = earlier
+        .iter()
+        .chain(std::iter::once(last))
+        .map(|component| component.value * component.seconds)
+        .sum();
+    std::time::Duration::try_from_secs_f64(total).ok()
+}
+
+struct Component {
+    value: f64,
+    seconds: f64,
+    fractional: bool,
+}
+
+/// `1H30M` → its components, units in the given order, nothing left over.
+fn components(mut text: &str, units: &[(char, f64)]) -> Option<Vec<Component>> {
+    let mut found = Vec::new();
+    for (unit, seconds) in units {
+        if let Some(at) = text.find(*unit) {
+            let number = &text[..at];
+            found.push(Component {
+                value: parse_number(number)?,
+                seconds: *seconds,
+                fractional: number.contains(['.', ',']),
+            });
+            text = &text[at + 1..];
+        }
+    }
+    text.is_empty().then_some(found)
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let valid = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && text.chars().next().is_some_and(|c| c.is_ascii_digit());
+    if !valid {
+        return None;
+    }
+    text.replace(',', ".").parse().ok()
 }
 
 impl fmt::Display for Duration {
@@ -185,7 +232,19 @@ mod tests {
     fn garbage_and_calendar_units_are_rejected_with_a_hint() {
         let error = "soon".parse::<Duration>().unwrap_err();
         assert!(error.to_string().contains("PT0.5S"));
-        assert!("P1M".parse::<Duration>().is_err());
-        assert!("PT".parse::<Duration>().is_err() || parse("PT") == Std::ZERO);
+        for bad in [
+            "P1M", "P1Y", "PT", "P", "PT-1S", "PTfoo", "PT5 M", "PT1M30", "PT5MIN", "PT1.5M2S",
+            "P1DT", "PT1S1M", "PT.5S",
+        ] {
+            assert!(bad.parse::<Duration>().is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn fractions_on_the_last_component() {
+        assert_eq!(parse("PT1.5M"), Std::from_secs(90));
+        assert_eq!(parse("PT1H0.5M"), Std::from_secs(3_630));
+        assert_eq!(parse("P1DT12H"), Std::from_secs(129_600));
+        assert_eq!(parse("pt0,5s"), Std::from_millis(500));
     }
 }
