@@ -101,6 +101,10 @@ pub(crate) fn run(
             if result.has_failed() {
                 return ExitCode::from(EXIT_FAILED);
             }
+        } else if result.has_failed() && !control.is_shutdown_requested() {
+            // The orchestrator gave up (e.g. `always_retry: false`): let a supervisor see it.
+            eprintln!("error: the orchestrator stopped: {}", summary(&result));
+            return ExitCode::from(EXIT_FAILED);
         }
         ExitCode::SUCCESS
     })
@@ -121,25 +125,29 @@ fn summary(result: &PipeResult) -> String {
     }
 }
 
-/// Requests a clean stop on SIGINT or SIGTERM: the cycle in flight finishes first.
+/// Requests a clean stop on SIGINT or SIGTERM: the cycle in flight finishes first. A second
+/// signal aborts at once (exit 130), for a cycle that hangs.
 async fn stop_on_signal(shutdown: CancellationToken) {
+    next_signal().await;
+    tracing::info!("stop requested; finishing the cycle in flight (signal again to abort)");
+    shutdown.cancel();
+    next_signal().await;
+    eprintln!("aborted by a second signal");
+    std::process::exit(130);
+}
+
+/// Completes at the next SIGINT or SIGTERM.
+async fn next_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            shutdown.cancel();
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = terminate.recv() => {},
+            }
             return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = terminate.recv() => {},
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("stop requested; finishing the cycle in flight");
-    shutdown.cancel();
+    let _ = tokio::signal::ctrl_c().await;
 }
