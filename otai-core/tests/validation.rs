@@ -431,3 +431,20 @@ open_ticket_ai:
     let debug = format!("{:?}", load_str("t.yml", &yaml).unwrap().config());
     assert!(!debug.contains("hunter2"), "{debug}");
 }
+
+#[test]
+fn log_levels_are_checked_when_loading() {
+    let yaml = "
+open_ticket_ai:
+  infrastructure:
+    logging: { level: LOUD }
+  orchestrator: { use: base:Counter }
+";
+    let error = only(yaml);
+    assert_eq!(error.path, "infrastructure.logging.level");
+    assert!(
+        error.message.contains("`LOUD` is not a log level"),
+        "{error}"
+    );
+    assert!(hint(&error).contains("TRACE, DEBUG, INFO"));
+}

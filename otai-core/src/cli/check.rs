@@ -16,7 +16,7 @@ pub(crate) fn check(
     app: &AppConfig,
     log_json: bool,
 ) -> ExitCode {
-    match load_and_build(path, registry, app, log_json) {
+    match load_and_build(path, registry, app, log_json, false) {
         Ok(pipeline) => {
             println!(
                 "{}: OK ({} services, orchestrator `{}` ({}))",
@@ -38,6 +38,7 @@ pub(crate) fn load_and_build(
     registry: &ComponentRegistry,
     app: &AppConfig,
     log_json: bool,
+    log_to_file: bool,
 ) -> Result<Pipeline, ExitCode> {
     let invalid = |errors: ConfigErrors| {
         eprint!("{}", errors.render());
@@ -45,7 +46,11 @@ pub(crate) fn load_and_build(
     };
     let (loaded, issues) = load_file_lenient(path).map_err(invalid)?;
     // Logging first, so that building (which may log) goes where the file says.
-    if let Err(error) = crate::logging::init(&loaded.config().infrastructure.logging, log_json) {
+    if let Err(error) = crate::logging::init(
+        &loaded.config().infrastructure.logging,
+        log_json,
+        log_to_file,
+    ) {
         eprintln!("error: {}: infrastructure.logging: {error}", path.display());
         return Err(ExitCode::from(EXIT_INVALID));
     }

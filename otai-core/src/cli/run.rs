@@ -39,7 +39,7 @@ pub(crate) fn run(
     app: &AppConfig,
     log_json: bool,
 ) -> ExitCode {
-    let pipeline = match load_and_build(&args.config, registry, app, log_json) {
+    let pipeline = match load_and_build(&args.config, registry, app, log_json, true) {
         Ok(pipeline) => pipeline,
         Err(code) => return code,
     };

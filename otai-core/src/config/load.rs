@@ -386,6 +386,15 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
         issues,
     )
     .unwrap_or_default();
+    if !crate::logging::is_valid_level(&infrastructure.logging.level) {
+        issues.push(
+            Issue::at(
+                root.key("infrastructure").key("logging").key("level"),
+                format!("`{}` is not a log level", infrastructure.logging.level),
+            )
+            .hint("use one of TRACE, DEBUG, INFO, WARN, ERROR, or a filter like `info,otai=debug`"),
+        );
+    }
     let services = parse_services(map.get("services"), &root.key("services"), issues);
     let orchestrator = match map.get("orchestrator") {
         Some(value) => PipeConfig::parse(value, &root.key("orchestrator"), issues),

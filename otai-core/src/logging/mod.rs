@@ -12,9 +12,9 @@ use crate::config::model::{LogFormat, LoggingConfig};
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum LoggingError {
-    /// The level is not a tracing level or filter.
-    #[error("invalid log level `{0}`: use one of TRACE, DEBUG, INFO, WARN, ERROR or a filter like `info,otai=debug`")]
-    Level(String),
+    /// `RUST_LOG` is not a tracing filter (the configured level is checked when loading).
+    #[error("invalid RUST_LOG `{0}`: use one of trace, debug, info, warn, error or a filter like `info,otai=debug`")]
+    RustLog(String),
     /// The log file could not be opened.
     #[error("cannot open log file {path}: {source}")]
     File {
@@ -25,19 +25,38 @@ pub enum LoggingError {
     },
 }
 
-/// Installs the global `tracing` subscriber. `RUST_LOG`, when set, wins over the configured
-/// level. Calling it again is harmless (the first subscriber stays).
-pub fn init(config: &LoggingConfig, json_override: bool) -> Result<(), LoggingError> {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(filter) if !filter.trim().is_empty() => EnvFilter::try_new(filter),
-        _ => EnvFilter::try_new(config.level.to_lowercase()),
+/// Whether `level` is a level or filter `tracing` understands (`INFO`, `info,otai=debug`).
+pub fn is_valid_level(level: &str) -> bool {
+    const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "warning", "error", "off"];
+    let lower = level.trim().to_lowercase();
+    if LEVELS.contains(&lower.as_str()) {
+        return true;
     }
-    .map_err(|_| LoggingError::Level(config.level.clone()))?;
+    // A bare word would be read as a target name; a filter says `target=level` or lists.
+    (lower.contains('=') || lower.contains(',')) && EnvFilter::try_new(&lower).is_ok()
+}
+
+/// Installs the global `tracing` subscriber. `RUST_LOG`, when set, wins over the configured
+/// level. With `to_file` false, a configured log file is ignored (`otai check` writes
+/// nothing). Calling it again is harmless (the first subscriber stays).
+pub fn init(
+    config: &LoggingConfig,
+    json_override: bool,
+    to_file: bool,
+) -> Result<(), LoggingError> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(filter) if !filter.trim().is_empty() => {
+            EnvFilter::try_new(&filter).map_err(|_| LoggingError::RustLog(filter))?
+        }
+        // Checked when the config was loaded; fall back to `info` all the same.
+        _ => EnvFilter::try_new(config.level.to_lowercase().replace("warning", "warn"))
+            .unwrap_or_else(|_| EnvFilter::new("info")),
+    };
     let json = json_override || config.format == LogFormat::Json;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
-    let result = match config.file() {
+    let result = match config.file().filter(|_| to_file) {
         Some(path) => {
             let file = OpenOptions::new()
                 .create(true)
