@@ -448,3 +448,30 @@ open_ticket_ai:
     );
     assert!(hint(&error).contains("TRACE, DEBUG, INFO"));
 }
+
+#[test]
+fn one_mistake_does_not_cascade_into_follow_up_errors() {
+    // A service whose `use` is wrong is still configured: injecting it is not a second error.
+    let typo = "
+open_ticket_ai:
+  services:
+    tickets: { use: otobo-znuny:OTOBOZnunyTicketSystem }
+  orchestrator:
+    use: base:FetchTicketsPipe
+    injects: { ticket_system: tickets }
+    params: { ticket_search_criteria: { limit: \"{{ x.limit }}\" } }
+";
+    let error = only(typo);
+    assert_eq!(error.path, "services.tickets.use");
+
+    // A service cycle does not make every template an error.
+    let cycle = "
+open_ticket_ai:
+  services:
+    a: { use: base:Chained, injects: { next: b } }
+    b: { use: base:Chained, injects: { next: a } }
+  orchestrator: { use: base:ExpressionPipe, params: { value: \"{{ x.value }}\" } }
+";
+    let error = only(cycle);
+    assert!(error.message.contains("cycle"), "{error}");
+}

@@ -13,7 +13,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use super::path::ConfigPath;
 
 /// A position in the source: 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     /// Line, from 1.
     pub line: usize,
@@ -37,7 +37,7 @@ struct NodeInfo {
 /// Positions of keys and values by path.
 #[derive(Debug, Clone, Default)]
 pub struct PositionIndex {
-    nodes: HashMap<String, NodeInfo>,
+    nodes: HashMap<ConfigPath, NodeInfo>,
 }
 
 impl PositionIndex {
@@ -55,12 +55,12 @@ impl PositionIndex {
 
     /// Where the value at `path` starts.
     pub fn value(&self, path: &ConfigPath) -> Option<Position> {
-        self.nodes.get(&path.to_string()).and_then(|n| n.value)
+        self.nodes.get(path).and_then(|n| n.value)
     }
 
     /// Where the key of the entry at `path` is (for unknown-key errors).
     pub fn key(&self, path: &ConfigPath) -> Option<Position> {
-        self.nodes.get(&path.to_string()).and_then(|n| n.key)
+        self.nodes.get(path).and_then(|n| n.key)
     }
 
     /// The best position for `path`: its value, else its key, else the nearest ancestor.
@@ -68,7 +68,7 @@ impl PositionIndex {
         let mut current = path.segments().to_vec();
         loop {
             let candidate = ConfigPath::from_segments(current.clone());
-            if let Some(info) = self.nodes.get(&candidate.to_string()) {
+            if let Some(info) = self.nodes.get(&candidate) {
                 if let Some(position) = info.value.or(info.key) {
                     return Some(position);
                 }
@@ -80,9 +80,7 @@ impl PositionIndex {
     /// Whether the scalar at `path` was written without quotes (so `${PORT}` may become a
     /// number after substitution, while `"${PASSWORD}"` stays a string).
     pub fn is_plain_scalar(&self, path: &ConfigPath) -> bool {
-        self.nodes
-            .get(&path.to_string())
-            .is_some_and(|n| n.plain_scalar)
+        self.nodes.get(path).is_some_and(|n| n.plain_scalar)
     }
 }
 
@@ -101,6 +99,7 @@ enum Frame {
     Mapping {
         path: ConfigPath,
         pending_key: Option<String>,
+        seen_keys: usize,
     },
     Sequence {
         path: ConfigPath,
@@ -111,7 +110,7 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    nodes: HashMap<String, NodeInfo>,
+    nodes: HashMap<ConfigPath, NodeInfo>,
     documents: usize,
 }
 
@@ -133,17 +132,28 @@ impl Builder {
                 *next += 1;
                 Some(child)
             }
-            Some(Frame::Mapping { path, pending_key }) => match pending_key.take() {
+            Some(Frame::Mapping {
+                path,
+                pending_key,
+                seen_keys,
+            }) => match pending_key.take() {
                 Some(key) => Some(path.key(&key)),
                 None => {
                     let key = match event {
                         Event::Scalar(text, ..) => text.clone(),
                         _ => String::from("?"),
                     };
-                    let child = path.key(&key);
-                    self.nodes.entry(child.to_string()).or_default().key = Some(position(mark));
-                    if let Some(Frame::Mapping { pending_key, .. }) = self.stack.last_mut() {
-                        *pending_key = Some(key);
+                    let mapping = path.clone();
+                    let first = *seen_keys == 0;
+                    *seen_keys += 1;
+                    *pending_key = Some(key.clone());
+                    let at = position(mark);
+                    self.nodes.entry(mapping.key(&key)).or_default().key = Some(at);
+                    // A block mapping's start marker lies past its first key; the mapping
+                    // starts where that key does.
+                    if first {
+                        let info = self.nodes.entry(mapping).or_default();
+                        info.value = Some(info.value.map_or(at, |start| start.min(at)));
                     }
                     None
                 }
@@ -161,14 +171,14 @@ impl MarkedEventReceiver for Builder {
                     return;
                 }
                 if let Some(path) = self.place(&event, mark) {
-                    let info = self.nodes.entry(path.to_string()).or_default();
+                    let info = self.nodes.entry(path).or_default();
                     info.value = Some(position(mark));
                     info.plain_scalar = *style == TScalarStyle::Plain;
                 }
             }
             Event::Alias(_) => {
                 if let Some(path) = self.place(&event, mark) {
-                    self.nodes.entry(path.to_string()).or_default().value = Some(position(mark));
+                    self.nodes.entry(path).or_default().value = Some(position(mark));
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
@@ -179,11 +189,12 @@ impl MarkedEventReceiver for Builder {
                 let path = self
                     .place(&event, mark)
                     .unwrap_or_else(|| ConfigPath::root().key("?"));
-                self.nodes.entry(path.to_string()).or_default().value = Some(position(mark));
+                self.nodes.entry(path.clone()).or_default().value = Some(position(mark));
                 self.stack.push(match event {
                     Event::MappingStart(..) => Frame::Mapping {
                         path,
                         pending_key: None,
+                        seen_keys: 0,
                     },
                     _ => Frame::Sequence { path, next: 0 },
                 });
@@ -252,7 +263,10 @@ root:
             .key("steps")
             .index(0)
             .key("nope");
-        assert_eq!(index.nearest(&missing).map(|p| p.line), Some(6));
+        assert_eq!(
+            index.nearest(&missing),
+            Some(Position { line: 6, column: 7 })
+        );
     }
 
     #[test]

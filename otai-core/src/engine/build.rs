@@ -57,6 +57,8 @@ impl std::fmt::Debug for Pipeline {
 struct ServiceSummary {
     key: String,
     interfaces: Vec<&'static str>,
+    /// `use` did not resolve (already reported): injects of it are not judged again.
+    unresolved: bool,
 }
 
 impl Pipeline {
@@ -184,6 +186,8 @@ struct Builder<'a> {
     app: &'a AppConfig,
     issues: Vec<Issue>,
     renderer: Option<Arc<dyn TemplateRenderer>>,
+    /// The configured renderer could not be built (reported already).
+    renderer_unavailable: bool,
     service_configs: BTreeMap<String, ServiceSummary>,
     services: PipelineServices,
 }
@@ -195,6 +199,7 @@ impl<'a> Builder<'a> {
             app,
             issues: Vec::new(),
             renderer: None,
+            renderer_unavailable: false,
             service_configs: BTreeMap::new(),
             services: BTreeMap::new(),
         }
@@ -334,16 +339,18 @@ impl<'a> Builder<'a> {
         let mut resolved: BTreeMap<&str, (&ServiceConfig, &'a RegisteredInjectable)> =
             BTreeMap::new();
         for service in services {
-            if let Some(found) =
-                self.resolve(&service.use_key, InjectableKind::Service, &service.path)
-            {
-                self.service_configs.insert(
-                    service.id.clone(),
-                    ServiceSummary {
-                        key: found.key().to_owned(),
-                        interfaces: found.descriptor().interfaces().to_vec(),
-                    },
-                );
+            let found = self.resolve(&service.use_key, InjectableKind::Service, &service.path);
+            self.service_configs.insert(
+                service.id.clone(),
+                ServiceSummary {
+                    key: service.use_key.clone(),
+                    interfaces: found
+                        .map(|f| f.descriptor().interfaces().to_vec())
+                        .unwrap_or_default(),
+                    unresolved: found.is_none(),
+                },
+            );
+            if let Some(found) = found {
                 resolved.insert(&service.id, (service, found));
             }
         }
@@ -368,12 +375,14 @@ impl<'a> Builder<'a> {
                 })
             })
             .map(|s| s.id.as_str());
-        let Some(order) = self.service_order(&dependencies, renderer_id, services) else {
-            return;
-        };
         if renderer_id.is_none() {
             self.create_default_renderer();
         }
+        let Some(order) = self.service_order(&dependencies, renderer_id, services) else {
+            // The cycle is reported; templates cannot be judged without the renderer.
+            self.renderer_unavailable = renderer_id.is_some();
+            return;
+        };
         for id in order {
             let Some((service, found)) = resolved.get(id) else {
                 continue;
@@ -384,6 +393,8 @@ impl<'a> Builder<'a> {
                     .services
                     .get(id)
                     .and_then(|instance| instance.get::<dyn TemplateRenderer>());
+                // A renderer that failed to build is reported; do not blame every template.
+                self.renderer_unavailable = self.renderer.is_none();
             }
         }
     }
@@ -592,7 +603,7 @@ impl<'a> Builder<'a> {
                 );
                 continue;
             };
-            if !summary.interfaces.contains(&slot.interface) {
+            if !summary.unresolved && !summary.interfaces.contains(&slot.interface) {
                 let providers: Vec<&str> = self
                     .service_configs
                     .iter()
@@ -664,6 +675,7 @@ impl<'a> Builder<'a> {
         let renderer = self.renderer.as_deref();
         match ParamTree::compile(&Value::Object(params.clone()), renderer) {
             Ok(tree) => Some(tree),
+            Err(_) if self.renderer_unavailable => None,
             Err(errors) => {
                 for error in errors {
                     let mut message = format!("template does not compile: {}", error.error.message);
