@@ -178,6 +178,15 @@ otai:
             .contains("needs a `ClassificationService`"),
         "{errors}"
     );
+    // Errors point into the text that was given.
+    let errors = pipeline
+        .build_pipe(
+            "use: base:ClassificationPipe\ninjects: { classification_service: classifier }\nparams: { text: hi, modl: m }",
+        )
+        .unwrap_err();
+    let error = &errors.errors()[0];
+    assert_eq!(error.path, "params.modl");
+    assert_eq!(error.position.map(|p| (p.line, p.column)), Some((3, 21)));
 }
 
 #[tokio::test]

@@ -103,21 +103,7 @@ pub(crate) fn load_lenient(
 ) -> Result<(LoadedConfig, Vec<Issue>), ConfigErrors> {
     let source = Arc::new(source);
     let positions = PositionIndex::build(source.text());
-    let yaml: serde_yaml::Value = serde_yaml::from_str(source.text()).map_err(|error| {
-        let position = error.location().map(|l| Position {
-            line: l.line(),
-            column: l.column(),
-        });
-        ConfigErrors::from_issues(Vec::new(), &source, &positions, &ConfigPath::root()).with(
-            ConfigError {
-                file: source.name().to_owned(),
-                path: String::new(),
-                position,
-                message: format!("invalid YAML: {}", strip_location(&error.to_string())),
-                hint: Some("check indentation and quoting around the marked position".to_owned()),
-            },
-        )
-    })?;
+    let yaml = parse_yaml(&source, &positions)?;
 
     let mut issues = Vec::new();
     let document = to_json(&yaml, &ConfigPath::root(), env, &positions, &mut issues);
@@ -172,6 +158,56 @@ pub(crate) fn load_lenient(
             ));
             Err(errors)
         }
+    }
+}
+
+/// The YAML value of `source`; a syntax error carries serde_yaml's position.
+fn parse_yaml(
+    source: &Arc<ConfigSource>,
+    positions: &PositionIndex,
+) -> Result<serde_yaml::Value, ConfigErrors> {
+    serde_yaml::from_str(source.text()).map_err(|error| {
+        let position = error.location().map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        });
+        ConfigErrors::from_issues(Vec::new(), source, positions, &ConfigPath::root()).with(
+            ConfigError {
+                file: source.name().to_owned(),
+                path: String::new(),
+                position,
+                message: format!("invalid YAML: {}", strip_location(&error.to_string())),
+                hint: Some("check indentation and quoting around the marked position".to_owned()),
+            },
+        )
+    })
+}
+
+/// Loads a single pipe config (`{id?, use, injects?, params?}`) from text, as the
+/// orchestrator of an otherwise empty config; errors point into that text.
+pub(crate) fn load_pipe_str(name: &str, text: &str) -> Result<LoadedConfig, ConfigErrors> {
+    let source = Arc::new(ConfigSource::from_text(name, text));
+    let positions = PositionIndex::build(text);
+    let yaml = parse_yaml(&source, &positions)?;
+    let root = ConfigPath::root();
+    let mut issues = Vec::new();
+    let value = to_json(&yaml, &root, &EnvSource::default(), &positions, &mut issues);
+    match PipeConfig::parse(&value, &root, &mut issues) {
+        Some(orchestrator) if issues.is_empty() => Ok(LoadedConfig {
+            source,
+            root,
+            positions,
+            config: OtaiConfig {
+                api_version: None,
+                plugins: Vec::new(),
+                infrastructure: Infrastructure::default(),
+                services: Vec::new(),
+                orchestrator,
+            },
+        }),
+        _ => Err(ConfigErrors::from_issues(
+            issues, &source, &positions, &root,
+        )),
     }
 }
 

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use crate::app_config::AppConfig;
 use crate::config::error::Issue;
 use crate::config::model::{kind_of, PipeConfig, ServiceConfig};
-use crate::config::{load_file_lenient, load_str, ConfigErrors, ConfigPath, LoadedConfig};
+use crate::config::{
+    load_file_lenient, load_pipe_str, load_str, ConfigErrors, ConfigPath, LoadedConfig,
+};
 use crate::engine::node::PipeNode;
 use crate::engine::params::ParamTree;
 use crate::engine::RunControl;
@@ -150,13 +152,7 @@ impl Pipeline {
     /// Builds one more pipe from YAML (`{id?, use, injects?, params?}`) wired to this
     /// pipeline's services: for running single pipes from an embedding application or a test.
     pub fn build_pipe(&self, yaml: &str) -> Result<PipeNode, ConfigErrors> {
-        let wrapped = format!(
-            "open_ticket_ai:\n  orchestrator:\n{}",
-            yaml.lines()
-                .map(|line| format!("    {line}\n"))
-                .collect::<String>()
-        );
-        let loaded = load_str("<pipe>", &wrapped)?;
+        let loaded = load_pipe_str("<pipe>", yaml)?;
         let mut builder = Builder::new(&self.registry, &self.app);
         builder.renderer = self.renderer.clone();
         builder.service_configs = self.service_configs.clone();
