@@ -45,6 +45,15 @@ impl Issue {
         }
     }
 
+    /// A serde message about the value at `path`: an unknown field points at its key.
+    pub fn from_serde(path: ConfigPath, message: String) -> Self {
+        if message.starts_with("unknown field") {
+            Self::at_key(path, message)
+        } else {
+            Self::at(path, message)
+        }
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

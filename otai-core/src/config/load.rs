@@ -460,13 +460,10 @@ fn typed<T: serde::de::DeserializeOwned>(
     match params::deserialize::<T>(value.clone()) {
         Ok(typed) => Some(typed),
         Err(error) => {
-            let at = path.join_dotted(&error.path);
-            let issue = if error.message.starts_with("unknown field") {
-                Issue::at_key(at, error.message)
-            } else {
-                Issue::at(at, error.message)
-            };
-            issues.push(issue);
+            issues.push(Issue::from_serde(
+                path.join_dotted(&error.path),
+                error.message,
+            ));
             None
         }
     }

@@ -535,12 +535,7 @@ impl<'a> Builder<'a> {
     fn build_error(&mut self, path: &ConfigPath, key: &str, error: BuildError) {
         let issue = match &error.params_path {
             Some(params_path) => {
-                let at = path.key("params").join_dotted(params_path);
-                if error.message.starts_with("unknown field") {
-                    Issue::at_key(at, error.message)
-                } else {
-                    Issue::at(at, error.message)
-                }
+                Issue::from_serde(path.key("params").join_dotted(params_path), error.message)
             }
             None => Issue::at(
                 path.clone(),
@@ -742,12 +737,7 @@ impl<'a> Builder<'a> {
         let tree = self.compile_params(&params, &params_path);
         if let Some(tree) = &tree {
             if let Err(error) = descriptor.check_params(tree) {
-                let at = params_path.join_dotted(&error.path);
-                let issue = if error.message.starts_with("unknown field") {
-                    Issue::at_key(at, error.message)
-                } else {
-                    Issue::at(at, error.message)
-                };
+                let issue = Issue::from_serde(params_path.join_dotted(&error.path), error.message);
                 self.issue(issue.hint(format!(
                     "`otai schema` describes the params of `{}`",
                     found.key()
