@@ -7,7 +7,6 @@ use std::time::Instant;
 use crate::engine::params::{self, ParamTree};
 use crate::logging::redact;
 use crate::pipe::{Pipe, PipeContext, PipeResult};
-use crate::value::Value;
 
 /// A pipe with its params erased: it reads them, rendered, from `ctx.params()`, so pipes of
 /// any type can be nested.
@@ -49,8 +48,6 @@ pub struct PipeNode {
     id: String,
     use_key: String,
     params: ParamTree,
-    /// The params when they hold no template: shared by every run instead of copied.
-    literal_params: Option<Arc<Value>>,
     pipe: Box<dyn ErasedPipe>,
 }
 
@@ -70,12 +67,10 @@ impl PipeNode {
         params: ParamTree,
         pipe: Box<dyn ErasedPipe>,
     ) -> Self {
-        let literal_params = params.as_literal().cloned().map(Arc::new);
         Self {
             id,
             use_key,
             params,
-            literal_params,
             pipe,
         }
     }
@@ -94,7 +89,8 @@ impl PipeNode {
     /// template or params problem becomes a failed result naming the pipe.
     pub async fn run(&self, ctx: &PipeContext) -> PipeResult {
         let started = Instant::now();
-        let params = match &self.literal_params {
+        // Params without templates are shared by every run instead of copied.
+        let params = match self.params.as_literal() {
             Some(params) => Ok(Arc::clone(params)),
             None => self.params.render(ctx).map(Arc::new),
         };

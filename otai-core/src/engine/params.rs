@@ -20,8 +20,8 @@ use crate::value::{Map, Value};
 /// Params with their templates compiled. `Debug` masks secret-named entries.
 #[derive(Clone)]
 pub enum ParamTree {
-    /// A subtree without templates.
-    Literal(Value),
+    /// A subtree without templates, shared rather than copied when the whole params are literal.
+    Literal(Arc<Value>),
     /// A template string.
     Template(Arc<dyn CompiledTemplate>),
     /// A list with templates inside.
@@ -104,7 +104,7 @@ impl ParamTree {
 
     /// A tree holding a literal value.
     pub fn literal(value: Value) -> Self {
-        Self::Literal(value)
+        Self::Literal(Arc::new(value))
     }
 
     /// Renders every template against `ctx`.
@@ -114,7 +114,7 @@ impl ParamTree {
 
     fn render_at(&self, ctx: &PipeContext, path: &mut String) -> Result<Value, RenderError> {
         match self {
-            Self::Literal(value) => Ok(value.clone()),
+            Self::Literal(value) => Ok(Value::clone(value)),
             Self::Template(template) => template.render(ctx).map_err(|error| RenderError {
                 path: display_path(path),
                 source_text: template.source().to_owned(),
@@ -144,7 +144,7 @@ impl ParamTree {
     }
 
     /// The value, if the tree holds no template.
-    pub fn as_literal(&self) -> Option<&Value> {
+    pub fn as_literal(&self) -> Option<&Arc<Value>> {
         match self {
             Self::Literal(value) => Some(value),
             _ => None,
@@ -167,7 +167,7 @@ fn compile_at(
                         path: display_path(path),
                         error,
                     });
-                    ParamTree::Literal(value.clone())
+                    ParamTree::literal(value.clone())
                 }
             },
             None => {
@@ -178,7 +178,7 @@ fn compile_at(
                     )
                     .with_hint("add a service `jinja_default: { use: \"base:JinjaRenderer\" }`"),
                 });
-                ParamTree::Literal(value.clone())
+                ParamTree::literal(value.clone())
             }
         },
         Value::Array(items) => {
@@ -194,7 +194,7 @@ fn compile_at(
                 })
                 .collect();
             if compiled.iter().all(|t| matches!(t, ParamTree::Literal(_))) {
-                ParamTree::Literal(value.clone())
+                ParamTree::literal(value.clone())
             } else {
                 ParamTree::List(compiled)
             }
@@ -214,12 +214,12 @@ fn compile_at(
                 .iter()
                 .all(|(_, t)| matches!(t, ParamTree::Literal(_)))
             {
-                ParamTree::Literal(value.clone())
+                ParamTree::literal(value.clone())
             } else {
                 ParamTree::Map(compiled)
             }
         }
-        other => ParamTree::Literal(other.clone()),
+        other => ParamTree::literal(other.clone()),
     }
 }
 
@@ -325,7 +325,7 @@ pub fn check<T: DeserializeOwned>(tree: &ParamTree) -> Result<(), ParamsError> {
         replaced[slot].1 += 1;
         working
             .to_mut()
-            .replace_at(&steps, ParamTree::Literal(candidate));
+            .replace_at(&steps, ParamTree::literal(candidate));
     }
 }
 
@@ -420,7 +420,7 @@ macro_rules! tree_forward {
     ($($method:ident ( $($arg:ident : $ty:ty),* )),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, CheckError> {
             match self.0 {
-                ParamTree::Literal(value) => value.$method($($arg,)* visitor).map_err(de::Error::custom),
+                ParamTree::Literal(value) => value.as_ref().$method($($arg,)* visitor).map_err(de::Error::custom),
                 ParamTree::Template(_) => Placeholder.$method($($arg,)* visitor),
                 _ => self.deserialize_any(visitor),
             }
@@ -433,7 +433,10 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => value.deserialize_any(visitor).map_err(de::Error::custom),
+            ParamTree::Literal(value) => value
+                .as_ref()
+                .deserialize_any(visitor)
+                .map_err(de::Error::custom),
             ParamTree::Template(_) => Placeholder.deserialize_any(visitor),
             ParamTree::List(items) => visitor.visit_seq(de::value::SeqDeserializer::new(
                 items.iter().map(TreeDeserializer),
@@ -448,9 +451,10 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => {
-                value.deserialize_option(visitor).map_err(de::Error::custom)
-            }
+            ParamTree::Literal(value) => value
+                .as_ref()
+                .deserialize_option(visitor)
+                .map_err(de::Error::custom),
             ParamTree::Template(_) => Placeholder.deserialize_option(visitor),
             _ => visitor.visit_some(self),
         }
@@ -463,6 +467,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
     ) -> Result<V::Value, CheckError> {
         match self.0 {
             ParamTree::Literal(value) => value
+                .as_ref()
                 .deserialize_newtype_struct(name, visitor)
                 .map_err(de::Error::custom),
             _ => visitor.visit_newtype_struct(self),
