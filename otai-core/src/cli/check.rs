@@ -17,16 +17,13 @@ pub(crate) fn check(
     log_json: bool,
 ) -> ExitCode {
     match load_and_build(path, registry, app, log_json, false) {
-        Ok(pipeline) => {
-            println!(
-                "{}: OK ({} services, orchestrator `{}` ({}))",
-                path.display(),
-                pipeline.services().len(),
-                pipeline.orchestrator().id(),
-                pipeline.orchestrator().use_key(),
-            );
-            ExitCode::SUCCESS
-        }
+        Ok(pipeline) => super::write_stdout(&format!(
+            "{}: OK ({} services, orchestrator `{}` ({}))\n",
+            path.display(),
+            pipeline.services().len(),
+            pipeline.orchestrator().id(),
+            pipeline.orchestrator().use_key(),
+        )),
         Err(code) => code,
     }
 }

@@ -63,6 +63,23 @@ pub struct ConfigArg {
     pub config: PathBuf,
 }
 
+/// Writes command output; a closed pipe (`otai plugins | head`) is not an error.
+fn write_stdout(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Parses the process arguments and runs the command; the binary's whole `main`.
 pub fn main() -> ExitCode {
     run(Cli::parse())
@@ -80,10 +97,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match cli.command {
         Command::Plugins(args) => plugins::print(&registry, &args),
-        Command::Schema => {
-            println!("{}", crate::schema::config_schema_text(&registry));
-            ExitCode::SUCCESS
-        }
+        Command::Schema => write_stdout(&(crate::schema::config_schema_text(&registry) + "\n")),
         Command::Check(args) => check::check(&args.config, &registry, &app, cli.log_json),
         Command::Run(args) => run::run(&args, &registry, &app, cli.log_json),
     }

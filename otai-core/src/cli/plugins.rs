@@ -58,27 +58,33 @@ fn listing(registry: &ComponentRegistry) -> Listing<'_> {
 /// Prints the listing as a table or JSON.
 pub(crate) fn print(registry: &ComponentRegistry, args: &PluginsArgs) -> ExitCode {
     let listing = listing(registry);
-    if args.json {
+    let text = if args.json {
         match serde_json::to_string_pretty(&listing) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => text + "\n",
             Err(error) => {
                 eprintln!("error: {error}");
                 return ExitCode::FAILURE;
             }
         }
-        return ExitCode::SUCCESS;
-    }
-    println!("otai-core {}", listing.core_version);
-    println!();
-    println!("Plugins ({}):", listing.plugins.len());
+    } else {
+        table(&listing)
+    };
+    super::write_stdout(&text)
+}
+
+fn table(listing: &Listing<'_>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "otai-core {}\n", listing.core_version);
+    let _ = writeln!(out, "Plugins ({}):", listing.plugins.len());
     for plugin in listing.plugins {
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<24} {:<10} prefix `{}`",
             plugin.package, plugin.version, plugin.prefix
         );
     }
-    println!();
-    println!("Registry keys ({}):", listing.injectables.len());
+    let _ = writeln!(out, "\nRegistry keys ({}):", listing.injectables.len());
     for row in &listing.injectables {
         let mut details = Vec::new();
         if !row.interfaces.is_empty() {
@@ -88,7 +94,7 @@ pub(crate) fn print(registry: &ComponentRegistry, args: &PluginsArgs) -> ExitCod
             details.push(format!("injects {}", row.injects.join(", ")));
         }
         let line = format!("  {:<48} {:<8} {}", row.key, row.kind, details.join("; "));
-        println!("{}", line.trim_end());
+        let _ = writeln!(out, "{}", line.trim_end());
     }
-    ExitCode::SUCCESS
+    out
 }

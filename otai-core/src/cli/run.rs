@@ -79,25 +79,22 @@ pub(crate) fn run(
                 cycles += 1;
                 if !result.succeeded || control.is_shutdown_requested() {
                     let done = cycles - usize::from(!result.succeeded);
-                    println!(
-                        "{done} cycle(s) completed; stopped after cycle {cycles}: {}",
+                    return super::write_stdout(&format!(
+                        "{done} cycle(s) completed; stopped after cycle {cycles}: {}\n",
                         summary(&result)
-                    );
-                    return ExitCode::SUCCESS;
+                    ));
                 }
             }
         }
         let result = pipeline.run(control.clone()).await;
         if args.once {
-            println!(
-                "cycle {}: {}",
-                if result.has_failed() {
-                    "failed"
-                } else {
-                    "done"
-                },
-                summary(&result)
-            );
+            let state = if result.has_failed() {
+                "failed"
+            } else {
+                "done"
+            };
+            // The exit status below says what matters; a closed stdout does not change it.
+            let _ = super::write_stdout(&format!("cycle {state}: {}\n", summary(&result)));
             if result.has_failed() {
                 return ExitCode::from(EXIT_FAILED);
             }
