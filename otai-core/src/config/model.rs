@@ -139,27 +139,49 @@ pub struct PipeConfig {
 /// `Debug` with secret-named params masked.
 impl std::fmt::Debug for PipeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PipeConfig")
-            .field("id", &self.id)
-            .field("use", &self.use_key)
-            .field("injects", &self.injects)
-            .field("params", &redact::map(&self.params))
-            .field("path", &self.path.to_string())
-            .finish()
+        debug_entry(
+            f,
+            "PipeConfig",
+            self.id.as_deref(),
+            &self.use_key,
+            &self.injects,
+            &self.params,
+            &self.path,
+        )
     }
 }
 
 /// `Debug` with secret-named params masked.
 impl std::fmt::Debug for ServiceConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceConfig")
-            .field("id", &self.id)
-            .field("use", &self.use_key)
-            .field("injects", &self.injects)
-            .field("params", &redact::map(&self.params))
-            .field("path", &self.path.to_string())
-            .finish()
+        debug_entry(
+            f,
+            "ServiceConfig",
+            Some(&self.id),
+            &self.use_key,
+            &self.injects,
+            &self.params,
+            &self.path,
+        )
     }
+}
+
+fn debug_entry(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    id: Option<&str>,
+    use_key: &str,
+    injects: &BTreeMap<String, String>,
+    params: &Map<String, Value>,
+    path: &ConfigPath,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("id", &id)
+        .field("use", &use_key)
+        .field("injects", injects)
+        .field("params", &redact::map(params))
+        .field("path", &path.to_string())
+        .finish()
 }
 
 impl PipeConfig {

@@ -595,12 +595,7 @@ impl<'a> Builder<'a> {
                 continue;
             };
             if !summary.unresolved && !summary.interfaces.contains(&slot.interface) {
-                let providers: Vec<&str> = self
-                    .service_configs
-                    .iter()
-                    .filter(|(_, s)| s.interfaces.contains(&slot.interface))
-                    .map(|(id, _)| id.as_str())
-                    .collect();
+                let providers = self.providers_of(slot.interface);
                 let hint = if providers.is_empty() {
                     format!("configure a service that provides `{}`", slot.interface)
                 } else {
@@ -626,12 +621,7 @@ impl<'a> Builder<'a> {
             .iter()
             .filter(|s| s.required && !injects.contains_key(s.name))
         {
-            let providers: Vec<&str> = self
-                .service_configs
-                .iter()
-                .filter(|(_, s)| s.interfaces.contains(&slot.interface))
-                .map(|(id, _)| id.as_str())
-                .collect();
+            let providers = self.providers_of(slot.interface);
             let example = providers.first().copied().unwrap_or("<service id>");
             self.issue(
                 Issue::at(
@@ -644,6 +634,15 @@ impl<'a> Builder<'a> {
                 .hint(format!("add `injects: {{ {}: {example} }}`", slot.name)),
             );
         }
+    }
+
+    /// Ids of the configured services that provide `interface`.
+    fn providers_of(&self, interface: &str) -> Vec<&str> {
+        self.service_configs
+            .iter()
+            .filter(|(_, summary)| summary.interfaces.contains(&interface))
+            .map(|(id, _)| id.as_str())
+            .collect()
     }
 
     /// The built services for `injects` (after [`Builder::check_injects`]); `None` if one is
