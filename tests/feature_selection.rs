@@ -71,7 +71,7 @@ impl Build<'_> {
     fn expected(&self) -> Vec<String> {
         let mut expected: Vec<String> = PLUGINS
             .iter()
-            .filter(|(feature, _)| self.features.map_or(true, |list| list.contains(feature)))
+            .filter(|(feature, _)| self.features.is_none_or(|list| list.contains(feature)))
             .map(|(_, package)| (*package).to_owned())
             .collect();
         expected.sort();

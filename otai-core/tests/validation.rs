@@ -428,7 +428,7 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     build(from_env).unwrap_or_else(|e| panic!("{}", e.render()));
-    let debug = format!("{:?}", load_str("t.yml", &yaml).unwrap().config());
+    let debug = format!("{:?}", load_str("t.yml", yaml).unwrap().config());
     assert!(!debug.contains("hunter2"), "{debug}");
 }
 

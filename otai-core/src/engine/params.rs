@@ -554,7 +554,7 @@ impl<'de> de::Deserializer<'de> for Placeholder {
         visitor: V,
     ) -> Result<V::Value, CheckError> {
         visitor.visit_seq(de::value::SeqDeserializer::new(
-            std::iter::repeat(Placeholder).take(len),
+            std::iter::repeat_n(Placeholder, len),
         ))
     }
     fn deserialize_tuple_struct<V: Visitor<'de>>(
