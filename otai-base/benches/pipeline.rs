@@ -31,6 +31,10 @@ use otai::{
 use otai_base::services::{KeywordClassifier, KeywordClassifierParams};
 use otai_base::BasePlugin;
 
+/// The allocator the `otai` binary ships with, so the figures are those of the binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Answers every request at once: `Billing` / `high` with confidence 0.9.
 struct ConstantClassifier;
 
