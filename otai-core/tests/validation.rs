@@ -475,3 +475,17 @@ open_ticket_ai:
     let error = only(cycle);
     assert!(error.message.contains("cycle"), "{error}");
 }
+
+#[test]
+fn suggestions_are_of_the_expected_kind() {
+    // `base:Counte` is close to the pipe `base:Counter`, but a service is expected here.
+    let yaml = "
+open_ticket_ai:
+  services:
+    s: { use: base:Counte }
+  orchestrator: { use: base:Counter }
+";
+    let error = only(yaml);
+    assert_eq!(error.path, "services.s.use");
+    assert!(!hint(&error).contains("base:Counter"), "{error}");
+}

@@ -311,14 +311,10 @@ impl<'a> Builder<'a> {
                 );
                 None
             }
-            Err(unknown) => {
-                let hint = match did_you_mean(
-                    &unknown
-                        .suggestions
-                        .iter()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>(),
-                ) {
+            Err(_) => {
+                // Suggest keys of the kind expected here: a service slot never wants a pipe.
+                let same_kind: Vec<&str> = registry.by_kind(kind).map(|i| i.key()).collect();
+                let hint = match did_you_mean(&closest(key, same_kind.iter().copied())) {
                     Some(text) => format!("{text} `otai plugins` lists every key"),
                     None => "`otai plugins` lists every key".to_owned(),
                 };

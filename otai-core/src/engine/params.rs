@@ -553,9 +553,10 @@ impl<'de> de::Deserializer<'de> for Placeholder {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, CheckError> {
-        visitor.visit_seq(de::value::SeqDeserializer::new(
-            std::iter::repeat_n(Placeholder, len),
-        ))
+        visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::repeat_n(
+            Placeholder,
+            len,
+        )))
     }
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
