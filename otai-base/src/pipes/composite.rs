@@ -1,5 +1,7 @@
 //! `base:CompositePipe`: runs its steps in order, each seeing the results before it.
 
+use std::sync::Arc;
+
 use otai::engine::PipeNode;
 use otai::value::{Map, Value};
 use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
@@ -47,29 +49,27 @@ impl Pipe for CompositePipe {
 /// Runs `steps` in order, each seeing the results before it, and returns the union of their
 /// results; with `stop_on_failure`, a failed step ends the run.
 ///
-/// The last result that runs is not added to the scope (nothing reads it there), and a single
-/// result is returned as it is rather than copied through a union.
+/// Results are shared with the scope while the steps run; once the scope is gone they are
+/// this function's alone again, so the union moves their data instead of copying it.
 pub(crate) async fn run_in_order(
     steps: &[PipeNode],
     ctx: &PipeContext,
     stop_on_failure: bool,
 ) -> PipeResult {
     let mut scope = ctx.clone();
-    for (index, step) in steps.iter().enumerate() {
-        let result = step.run(&scope).await;
-        let is_last = index + 1 == steps.len() || (stop_on_failure && result.has_failed());
-        if !is_last {
-            scope = scope.with_result(step.id(), result);
-            continue;
+    let mut ran: Vec<Arc<PipeResult>> = Vec::with_capacity(steps.len());
+    for step in steps {
+        let result = Arc::new(step.run(&scope).await);
+        let failed = result.has_failed();
+        scope = scope.with_shared_result(step.id(), Arc::clone(&result));
+        ran.push(result);
+        if stop_on_failure && failed {
+            break;
         }
-        if index == 0 {
-            return result;
-        }
-        // Sibling ids are unique, so each earlier step's result is the one it left in scope.
-        let earlier = steps[..index]
-            .iter()
-            .filter_map(|step| scope.pipe_result(step.id()));
-        return PipeResult::union(earlier.chain(std::iter::once(&result)));
     }
-    PipeResult::union([])
+    drop(scope);
+    PipeResult::merge(
+        ran.into_iter()
+            .map(|result| Arc::try_unwrap(result).unwrap_or_else(|shared| (*shared).clone())),
+    )
 }

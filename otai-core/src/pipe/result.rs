@@ -74,27 +74,37 @@ impl PipeResult {
     /// otherwise (a skipped step next to successful ones is not a failure); messages joined
     /// with `; `, data merged with later keys winning. The union of nothing is a success.
     pub fn union<'a>(results: impl IntoIterator<Item = &'a PipeResult>) -> PipeResult {
+        Self::merge(results.into_iter().cloned())
+    }
+
+    /// [`PipeResult::union`] of owned results: their data is moved, not copied.
+    pub fn merge(results: impl IntoIterator<Item = PipeResult>) -> PipeResult {
         let mut failed = false;
         let mut was_skipped = true;
         let mut any = false;
-        let mut messages: Vec<&str> = Vec::new();
+        let mut message = String::new();
         let mut data = Map::new();
         for result in results {
             any = true;
             failed |= result.has_failed();
             was_skipped &= result.was_skipped;
             if !result.message.is_empty() {
-                messages.push(&result.message);
+                if !message.is_empty() {
+                    message.push_str("; ");
+                }
+                message.push_str(&result.message);
             }
-            for (key, value) in &result.data {
-                data.insert(key.clone(), value.clone());
+            if data.is_empty() {
+                data = result.data;
+            } else {
+                data.extend(result.data);
             }
         }
         let was_skipped = was_skipped && any;
         PipeResult {
             succeeded: !failed && !was_skipped,
             was_skipped,
-            message: messages.join("; "),
+            message,
             data,
         }
     }
@@ -104,7 +114,7 @@ impl std::ops::BitAnd for PipeResult {
     type Output = PipeResult;
 
     fn bitand(self, other: PipeResult) -> PipeResult {
-        PipeResult::union([&self, &other])
+        PipeResult::merge([self, other])
     }
 }
 
