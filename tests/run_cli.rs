@@ -273,3 +273,20 @@ fn logging_follows_infrastructure_logging_file_and_json_format() {
         "logs go to the file"
     );
 }
+
+#[test]
+fn templates_see_the_dotenv_beside_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "queue: { name: Incoming }, limit: 1",
+        "queue: { name: \"{{ get_env('OTAI_TEST_DOTENV_QUEUE') }}\" }, limit: 1",
+    );
+    assert!(text.contains("get_env"), "the fetch step was templated");
+    std::fs::write(&config, text).unwrap();
+    std::fs::write(dir.path().join(".env"), "OTAI_TEST_DOTENV_QUEUE=Incoming\n").unwrap();
+    let output = otai(&["run", "--config", &config, "--once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
+    assert!(saved.contains("Billing"), "{saved}");
+}

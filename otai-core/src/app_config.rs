@@ -11,9 +11,26 @@ use std::collections::BTreeMap;
 ///
 /// Plugins read environment variables through [`AppConfig::env`] rather than `std::env`, so
 /// tests and embedding applications can hand them a controlled environment (a licence key, say).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct AppConfig {
     env_overrides: BTreeMap<String, Option<String>>,
+    env_fallback: BTreeMap<String, String>,
+}
+
+/// Shows variable names only: values may be secrets.
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field(
+                "env_overrides",
+                &self.env_overrides.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "env_fallback",
+                &self.env_fallback.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl AppConfig {
@@ -34,12 +51,28 @@ impl AppConfig {
         self
     }
 
-    /// An environment variable as plugins should see it: an override if one was set, the
-    /// process environment otherwise.
+    /// Adds variables seen only where the process environment lacks them: the `.env` file
+    /// beside a config, so that `{{ get_env('X') }}` in templates sees what `${X}` sees.
+    pub fn with_env_fallback<'a>(
+        mut self,
+        variables: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
+        self.env_fallback.extend(
+            variables
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned())),
+        );
+        self
+    }
+
+    /// An environment variable as plugins should see it: an override if one was set, else
+    /// the process environment, else the fallback (`.env`).
     pub fn env(&self, name: &str) -> Option<String> {
         match self.env_overrides.get(name) {
             Some(value) => value.clone(),
-            None => std::env::var(name).ok(),
+            None => std::env::var(name)
+                .ok()
+                .or_else(|| self.env_fallback.get(name).cloned()),
         }
     }
 
@@ -60,5 +93,17 @@ mod tests {
             .with_env("PATH", None);
         assert_eq!(config.env("OTAI_TEST_SET").as_deref(), Some("yes"));
         assert_eq!(config.env("PATH"), None);
+    }
+
+    #[test]
+    fn the_fallback_fills_only_what_the_environment_lacks() {
+        let config = AppConfig::new()
+            .with_env_fallback([("OTAI_TEST_FALLBACK_ONLY", "dotenv"), ("PATH", "dotenv")]);
+        assert_eq!(
+            config.env("OTAI_TEST_FALLBACK_ONLY").as_deref(),
+            Some("dotenv")
+        );
+        assert_ne!(config.env("PATH").as_deref(), Some("dotenv"));
+        assert!(!format!("{config:?}").contains("dotenv\""));
     }
 }

@@ -58,6 +58,13 @@ impl EnvSource {
         self
     }
 
+    /// The variables read from the `.env` file, by name.
+    pub fn dotenv_vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.dotenv
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<String> {
         if let Some(value) = self.overrides.get(name) {

@@ -26,6 +26,7 @@ pub struct LoadedConfig {
     root: ConfigPath,
     positions: PositionIndex,
     config: OtaiConfig,
+    env: EnvSource,
 }
 
 impl LoadedConfig {
@@ -37,6 +38,11 @@ impl LoadedConfig {
     /// The text it was loaded from.
     pub fn source(&self) -> &Arc<ConfigSource> {
         &self.source
+    }
+
+    /// The environment the config was loaded with (its `.env` included).
+    pub fn env(&self) -> &EnvSource {
+        &self.env
     }
 
     /// Turns issues found later (by the engine) into located errors.
@@ -147,6 +153,7 @@ pub(crate) fn load_lenient(
                 root: root_path,
                 positions,
                 config,
+                env: env.clone(),
             },
             inner,
         )),
@@ -204,6 +211,7 @@ pub(crate) fn load_pipe_str(name: &str, text: &str) -> Result<LoadedConfig, Conf
                 services: Vec::new(),
                 orchestrator,
             },
+            env: EnvSource::default(),
         }),
         _ => Err(ConfigErrors::from_issues(
             issues, &source, &positions, &root,

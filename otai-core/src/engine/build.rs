@@ -80,6 +80,8 @@ impl Pipeline {
         registry: &ComponentRegistry,
         app: &AppConfig,
     ) -> Result<Self, ConfigErrors> {
+        // Services see the config's `.env` too (`{{ get_env('X') }}` as `${X}` does).
+        let app = &app.clone().with_env_fallback(config.env().dotenv_vars());
         let mut builder = Builder::new(registry, app);
         builder.issues = issues;
         builder.check_requirements(config);
