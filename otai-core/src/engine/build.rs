@@ -751,7 +751,13 @@ impl<'a> Builder<'a> {
         };
         let mut ctx = BuildContext::new(&id, found.key(), self.app, injects, nested);
         match construct(&mut ctx) {
-            Ok(pipe) => Some(PipeNode::new(id, found.key().to_owned(), tree, pipe)),
+            Ok(pipe) => Some(PipeNode::new(
+                id,
+                found.key().to_owned(),
+                tree,
+                pipe,
+                !descriptor.nested_pipes().is_empty(),
+            )),
             Err(error) => {
                 self.build_error(&config.path, found.key(), error);
                 None

@@ -49,6 +49,8 @@ pub struct PipeNode {
     use_key: String,
     params: ParamTree,
     pipe: Box<dyn ErasedPipe>,
+    /// Runs nested pipes, whose failure messages arrive already naming their pipe.
+    nests_pipes: bool,
 }
 
 impl fmt::Debug for PipeNode {
@@ -66,12 +68,14 @@ impl PipeNode {
         use_key: String,
         params: ParamTree,
         pipe: Box<dyn ErasedPipe>,
+        nests_pipes: bool,
     ) -> Self {
         Self {
             id,
             use_key,
             params,
             pipe,
+            nests_pipes,
         }
     }
 
@@ -94,11 +98,16 @@ impl PipeNode {
             Some(params) => Ok(Arc::clone(params)),
             None => self.params.render(ctx).map(Arc::new),
         };
-        let result = match params {
-            Ok(params) => self.pipe.process_in(&ctx.enter_shared(params)).await,
-            Err(error) => PipeResult::failure(error.to_string()),
+        // A failure is named after the pipe that failed: its own params or its own work. A
+        // pipe that nests others passes their messages on, which name their pipes already.
+        let (result, own_failure) = match params {
+            Ok(params) => {
+                let result = self.pipe.process_in(&ctx.enter_shared(params)).await;
+                (result, !self.nests_pipes)
+            }
+            Err(error) => (PipeResult::failure(error.to_string()), true),
         };
-        let result = if result.has_failed() && !result.message.starts_with("pipe `") {
+        let result = if result.has_failed() && own_failure {
             let message = format!("pipe `{}` ({}): {}", self.id, self.use_key, result.message);
             result.with_message(message)
         } else {
