@@ -149,14 +149,122 @@ fn once_runs_one_cycle_and_its_exit_code_says_whether_a_step_failed() {
 }
 
 #[test]
-fn until_idle_drains_the_queue_and_exits_0() {
+fn until_idle_drains_the_queue_and_exits_0_as_a_normal_end() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TWO_TICKETS);
     let output = otai(&["run", "--config", &config, "--until-idle"]);
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("2 cycle(s) completed"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("queue drained after 2 ticket(s) in 2 cycle(s)"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("INFO") && stderr.contains("queue drained after 2 ticket(s)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("WARN"),
+        "the empty queue is no warning: {stderr}"
+    );
     let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
     assert!(!saved.contains("Incoming"), "{saved}");
+}
+
+#[test]
+fn until_idle_stops_with_exit_1_on_a_cycle_that_fails_for_another_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    // The keyword classifier does not know this model: the first cycle fails with a ticket.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("model_name: queue", "model_name: \"{{ 'que' ~ 'ue2' }}\"");
+    std::fs::write(&config, text).unwrap();
+    let output = otai(&["run", "--config", &config, "--until-idle"]);
+    assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("stopped after 0 ticket(s): cycle 1 failed")
+            && stdout.contains("unknown model `queue2`"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_online_reports_what_cannot_start_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let fine = otai(&["check", "--config", &config, "--online"]);
+    assert_eq!(fine.status.code(), Some(0), "{}", all_output(&fine));
+    assert!(String::from_utf8_lossy(&fine.stdout).contains("services started"));
+
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("model_name: queue", "model_name: qeue");
+    std::fs::write(&config, &text).unwrap();
+    // The error points at the pipe declaration: the line of its `id`.
+    let pipe_line = 1 + text
+        .lines()
+        .position(|line| line.contains("- id: classify"))
+        .unwrap();
+    // Offline, a model name is just a string.
+    let offline = otai(&["check", "--config", &config]);
+    assert_eq!(offline.status.code(), Some(0), "{}", all_output(&offline));
+    let online = otai(&["check", "--config", &config, "--online"]);
+    assert_eq!(online.status.code(), Some(3), "{}", all_output(&online));
+    let text = all_output(&online);
+    assert!(
+        text.contains("pipe `classify` (base:ClassificationPipe) cannot start"),
+        "{text}"
+    );
+    assert!(text.contains("unknown model `qeue`"), "{text}");
+    assert!(text.contains(&format!("otai.yml:{pipe_line}:")), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+}
+
+#[test]
+fn relative_paths_resolve_against_the_config_file_not_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "[]").replace('\\', "/");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("tickets: []", "tickets_file: seeds.yaml")
+        .replace(
+            &dir.path().join("out.yaml").display().to_string(),
+            "out.yaml",
+        );
+    std::fs::write(&config, text).unwrap();
+    std::fs::write(
+        dir.path().join("seeds.yaml"),
+        "- { id: 1, subject: Invoice twice, queue: { name: Incoming } }\n",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+        .args(["run", "--config", &config, "--until-idle"])
+        .current_dir(elsewhere.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    let saved = std::fs::read_to_string(dir.path().join("out.yaml")).unwrap();
+    assert!(saved.contains("Billing"), "{saved}");
+    assert!(!elsewhere.path().join("out.yaml").exists());
+}
+
+#[test]
+fn piped_logs_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), TWO_TICKETS);
+    let output = otai(&["run", "--config", &config, "--once"]);
+    assert!(output.status.success(), "{}", all_output(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("INFO"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI escapes when piped: {stderr:?}"
+    );
 }
 
 #[test]

@@ -31,7 +31,6 @@ fn third_party_plugin_is_listed_with_its_package_version_and_prefix() {
         });
     assert_eq!(plugin.prefix, "fixture-plugin");
     assert_eq!(plugin.version, "0.3.0");
-    assert_eq!(plugin.core_version, otai::CORE_VERSION);
 }
 
 #[test]
@@ -47,6 +46,18 @@ fn third_party_pipe_is_registered_under_prefix_and_type_name() {
         "otai_fixture_plugin::ShoutPipe"
     );
     assert_eq!(registry.plugin_of(pipe).package, "otai-fixture-plugin");
+}
+
+#[tokio::test]
+async fn a_third_party_pipe_runs_from_a_config() {
+    let yaml =
+        "otai:\n  orchestrator: { use: \"fixture-plugin:ShoutPipe\", params: { text: hello } }\n";
+    let loaded = otai::config::load_str("third-party.yml", yaml, &otai::AppConfig::new()).unwrap();
+    let pipeline = loaded
+        .build(&linked_registry())
+        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let result = pipeline.run(otai::engine::RunControl::once()).await;
+    assert_eq!(result.data["value"], "HELLO");
 }
 
 #[test]

@@ -20,14 +20,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_main, Criterion};
-use otai::engine::{Pipeline, RunControl};
-use otai::interfaces::{
-    ClassificationError, ClassificationRequest, ClassificationResult, ClassificationService,
-};
-use otai::{
-    async_trait, provides, AppConfig, BuildContext, BuildError, ComponentRegistry,
-    InjectableDescriptor, Plugin, PluginError, Service,
-};
+use otai::config::load_str;
+use otai::engine::RunControl;
+use otai::prelude::*;
+use otai::ComponentRegistry;
 use otai_base::services::{KeywordClassifier, KeywordClassifierParams};
 use otai_base::BasePlugin;
 
@@ -36,17 +32,13 @@ use otai_base::BasePlugin;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Answers every request at once: `Billing` / `high` with confidence 0.9.
+#[otai::service(provides(ClassificationService))]
 struct ConstantClassifier;
-
-#[derive(serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
 
 impl Service for ConstantClassifier {
     type Params = NoParams;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn ClassificationService];
 
-    fn build(_params: NoParams, _ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    fn build(_params: NoParams, _ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(Self)
     }
 }
@@ -72,12 +64,8 @@ impl ClassificationService for ConstantClassifier {
 struct BenchPlugin;
 
 impl Plugin for BenchPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(Self)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        vec![InjectableDescriptor::service::<ConstantClassifier>()]
+        otai::injectables![ConstantClassifier]
     }
 }
 
@@ -145,14 +133,15 @@ fn time_cycles(
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
-        let pipeline = Pipeline::from_yaml_str(yaml, &registry, &app)
+        let pipeline = load_str("bench.yml", yaml, &app)
+            .and_then(|loaded| loaded.build(&registry))
             .unwrap_or_else(|errors| panic!("{}", errors.render()));
         let batch = left.min(seeded as u64);
         let clock = Clock::start();
         runtime.block_on(async {
             for _ in 0..batch {
                 let result = pipeline.run(RunControl::once()).await;
-                debug_assert!(result.succeeded, "{}", result.message);
+                debug_assert!(result.succeeded(), "{}", result.message);
                 black_box(result);
             }
         });

@@ -57,8 +57,7 @@ fn context() -> PipeContext {
         "extra": {"TicketNumber": "2024011710000017", "Created": "2024-01-17 09:12:44"},
     });
     PipeContext::default()
-        .enter(json!({"orchestrator_sleep": "PT0.01S"}))
-        .enter(json!({}))
+        .with_parent_params(json!({"orchestrator_sleep": "PT0.01S"}))
         .with_result(
             "ticket_fetcher",
             PipeResult::success_with("fetched_tickets", json!([ticket.clone()])),

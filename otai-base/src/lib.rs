@@ -14,9 +14,9 @@
 //! | `base:CompositePipe` | pipe | [`pipes::CompositePipe`] |
 //! | `base:ExpressionPipe` | pipe | [`pipes::ExpressionPipe`] |
 //! | `base:ClassificationPipe` | pipe | [`pipes::ClassificationPipe`] |
-//! | `base:FetchTicketsPipe` | pipe | [`pipes::FetchTicketsPipe`] |
-//! | `base:UpdateTicketPipe` | pipe | [`pipes::UpdateTicketPipe`] |
-//! | `base:AddNotePipe` | pipe | [`pipes::AddNotePipe`] |
+//! | `base:FetchTicketsPipe` | pipe | [`otai::pipes::FetchTicketsPipe`] |
+//! | `base:UpdateTicketPipe` | pipe | [`otai::pipes::UpdateTicketPipe`] |
+//! | `base:AddNotePipe` | pipe | [`otai::pipes::AddNotePipe`] |
 //! | `base:JinjaRenderer` | service | [`services::JinjaRenderer`] |
 //! | `base:InMemoryTicketSystem` | service | [`services::InMemoryTicketSystem`] |
 //! | `base:KeywordClassifier` | service | [`services::KeywordClassifier`] |
@@ -24,7 +24,13 @@
 pub mod pipes;
 pub mod services;
 
-use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
+use otai::pipes::{AddNotePipe, FetchTicketsPipe, UpdateTicketPipe};
+use otai::{InjectableDescriptor, Plugin};
+use pipes::{
+    ClassificationPipe, CompositePipe, ExpressionPipe, IntervalTrigger,
+    SimpleSequentialOrchestrator, SimpleSequentialRunner,
+};
+use services::{InMemoryTicketSystem, JinjaRenderer, KeywordClassifier};
 
 /// The `base` plugin.
 #[otai::plugin]
@@ -32,26 +38,20 @@ use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
 pub struct BasePlugin;
 
 impl Plugin for BasePlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(Self)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        use pipes::*;
-        use services::*;
-        vec![
-            InjectableDescriptor::pipe::<SimpleSequentialOrchestrator>(),
-            InjectableDescriptor::pipe::<SimpleSequentialRunner>(),
-            InjectableDescriptor::pipe::<IntervalTrigger>(),
-            InjectableDescriptor::pipe::<CompositePipe>(),
-            InjectableDescriptor::pipe::<ExpressionPipe>(),
-            InjectableDescriptor::pipe::<ClassificationPipe>(),
-            InjectableDescriptor::pipe::<FetchTicketsPipe>(),
-            InjectableDescriptor::pipe::<UpdateTicketPipe>(),
-            InjectableDescriptor::pipe::<AddNotePipe>(),
-            InjectableDescriptor::service::<JinjaRenderer>(),
-            InjectableDescriptor::service::<InMemoryTicketSystem>(),
-            InjectableDescriptor::service::<KeywordClassifier>(),
+        otai::injectables![
+            SimpleSequentialOrchestrator,
+            SimpleSequentialRunner,
+            IntervalTrigger,
+            CompositePipe,
+            ExpressionPipe,
+            ClassificationPipe,
+            FetchTicketsPipe,
+            UpdateTicketPipe,
+            AddNotePipe,
+            JinjaRenderer,
+            InMemoryTicketSystem,
+            KeywordClassifier,
         ]
     }
 }

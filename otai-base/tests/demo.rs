@@ -9,6 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use otai::config::load_file;
 use otai::engine::{Pipeline, RunControl};
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedTicket};
 use otai::AppConfig;
@@ -17,14 +18,11 @@ fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
-/// The demo config with its data paths pointed at the repository's examples and `out`.
+/// The demo config as shipped (its seed file found beside it), saving to `out`.
 fn demo_pipeline(out: &Path) -> Pipeline {
-    let yaml = std::fs::read_to_string(examples().join("demo.yml")).unwrap();
-    let seeds = examples().join("demo-tickets.yaml");
-    let yaml = yaml
-        .replace("examples/demo-tickets.yaml", &seeds.display().to_string())
-        .replace("target/demo-tickets.out.yaml", &out.display().to_string());
-    Pipeline::from_yaml_str(&yaml, &support::registry(), &AppConfig::new())
+    let app = AppConfig::new().with_env("OTAI_DEMO_OUT", Some(&out.display().to_string()));
+    load_file(&examples().join("demo.yml"), &app)
+        .and_then(|loaded| loaded.build(&support::registry()))
         .unwrap_or_else(|errors| panic!("{}", errors.render()))
 }
 
@@ -64,7 +62,7 @@ async fn the_demo_routes_every_ticket_and_then_changes_nothing() {
     let mut cycles = 0;
     loop {
         let result = pipeline.run(RunControl::once()).await;
-        if !result.succeeded {
+        if !result.succeeded() {
             assert!(
                 result.message.contains("fail_no_tickets"),
                 "{}",

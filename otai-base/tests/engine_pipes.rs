@@ -68,7 +68,7 @@ otai:
 "#,
     );
     let result = pipeline.run(RunControl::once()).await;
-    assert!(result.succeeded, "{result:?}");
+    assert!(result.succeeded(), "{result:?}");
     assert_eq!(data(&result, "count"), &json!(1));
     assert_eq!(data(&result, "value"), &json!(10));
 }
@@ -162,7 +162,7 @@ otai:
     );
     let result = pipeline.run(RunControl::once()).await;
     assert!(
-        result.succeeded,
+        result.succeeded(),
         "a skipped runner is not a failure: {result:?}"
     );
     assert!(!result.data.contains_key("count"), "`never` did not run");
@@ -183,12 +183,15 @@ async fn the_interval_trigger_keeps_its_state_across_runs() {
     );
     let trigger = pipeline.orchestrator();
     let ctx = PipeContext::default();
-    assert!(trigger.run(&ctx).await.succeeded);
-    assert!(trigger.run(&ctx).await.was_skipped);
+    assert!(trigger.run(&ctx).await.succeeded());
+    assert!(trigger.run(&ctx).await.was_skipped());
     tokio::time::advance(Duration::from_millis(500)).await;
-    assert!(trigger.run(&ctx).await.succeeded);
+    assert!(trigger.run(&ctx).await.succeeded());
     let once = PipeContext::new(RunControl::once());
-    assert!(trigger.run(&once).await.succeeded, "once mode always fires");
+    assert!(
+        trigger.run(&once).await.succeeded(),
+        "once mode always fires"
+    );
 }
 
 const COUNTING_ORCHESTRATOR: &str = r#"
@@ -206,7 +209,7 @@ otai:
 async fn the_orchestrator_runs_exactly_one_cycle_in_once_mode() {
     let pipeline = pipeline(&COUNTING_ORCHESTRATOR.replace("FAIL", "false"));
     let result = pipeline.run(RunControl::once()).await;
-    assert!(result.succeeded);
+    assert!(result.succeeded());
     assert_eq!(data(&result, "count"), &json!(1));
     let failed = pipeline.run(RunControl::once()).await;
     assert_eq!(
@@ -222,7 +225,7 @@ async fn the_orchestrator_cycles_until_shutdown() {
     let control = RunControl::new();
     stop_after(&control, 95);
     let result = pipeline.run(control).await;
-    assert!(result.succeeded, "{result:?}");
+    assert!(result.succeeded(), "{result:?}");
     let cycles = data(&result, "count").as_u64().unwrap();
     assert!(
         (5..=11).contains(&cycles),
@@ -267,7 +270,7 @@ async fn a_panicking_step_is_retried_after_the_exception_sleep() {
     // Two panics, each followed by 1 s of exception sleep, then normal 10 ms cycles.
     stop_after(&control, 2_035);
     let result = pipeline.run(control).await;
-    assert!(result.succeeded, "{result:?}");
+    assert!(result.succeeded(), "{result:?}");
     assert_eq!(
         data(&result, "panic_free_run").as_u64(),
         data(&result, "count").as_u64().map(|c| c + 2)
@@ -314,7 +317,7 @@ async fn an_orchestrator_whose_shutdown_was_requested_runs_no_cycle() {
     let control = RunControl::new();
     control.request_shutdown();
     let result = pipeline.run(control).await;
-    assert!(result.succeeded);
+    assert!(result.succeeded());
     assert!(
         result.message.contains("stopped after 0 cycle(s)"),
         "{}",

@@ -8,7 +8,8 @@ mod support;
 
 use std::path::Path;
 
-use otai::engine::{Pipeline, RunControl};
+use otai::config::load_str;
+use otai::engine::RunControl;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem};
 use otai::AppConfig;
 
@@ -21,27 +22,29 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn the_original_needs_nothing_from_base_that_base_lacks() {
-    let errors = Pipeline::from_yaml_str(
+    let errors = load_str(
+        "original-demo-config.yml",
         &fixture("original-demo-config.yml"),
-        &support::registry(),
         &AppConfig::new().with_env("OTAI_OTOBO_DEMO_PASSWORD", Some("x")),
     )
+    .and_then(|loaded| loaded.build(&support::registry()))
     .expect_err("otobo-znuny and hf-local are not linked here");
     for error in errors.errors() {
+        let path = error.path.to_string();
         let about_missing_plugin = ["otobo_znuny", "hf_local", "otobo-znuny:", "hf-local:"]
             .iter()
-            .any(|name| error.path.contains(name) || error.message.contains(name));
+            .any(|name| path.contains(name) || error.message.contains(name));
         assert!(
             about_missing_plugin,
             "unexpected: {} at {}",
             error.message, error.path
         );
     }
-    let unknown: Vec<&str> = errors
+    let unknown: Vec<String> = errors
         .errors()
         .iter()
         .filter(|error| error.message.contains("unknown registry key"))
-        .map(|error| error.path.as_str())
+        .map(|error| error.path.to_string())
         .collect();
     assert_eq!(
         unknown,
@@ -51,14 +54,9 @@ fn the_original_needs_nothing_from_base_that_base_lacks() {
 
 #[tokio::test]
 async fn the_original_with_base_services_routes_its_tickets() {
-    let pipeline = Pipeline::from_yaml_str(
-        &fixture("original-demo-config.offline.yml"),
-        &support::registry(),
-        &AppConfig::new(),
-    )
-    .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let pipeline = support::pipeline(&fixture("original-demo-config.offline.yml"));
     let mut processed = 0;
-    while pipeline.run(RunControl::once()).await.succeeded {
+    while pipeline.run(RunControl::once()).await.succeeded() {
         processed += 1;
         assert!(processed <= 3);
     }

@@ -1,78 +1,85 @@
 //! Process-wide settings that plugins receive when they are created.
 
-use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// Settings of the running application, handed to every plugin factory.
+use crate::env::Env;
+
+/// Settings of the running application, handed to every plugin factory and reachable from
+/// every pipe and service constructor.
 ///
-/// The two naming constants are part of the plugin contract: a plugin's registry prefix is its
-/// package name without [`AppConfig::PLUGIN_NAME_PREFIX`], and registry keys join prefix and
-/// injectable name with [`AppConfig::REGISTRY_IDENTIFIER_SEPARATOR`]
-/// (`otai-otobo-znuny` → `otobo-znuny:OTOBOZnunyTicketSystemService`).
-///
-/// Plugins read environment variables through [`AppConfig::env`] rather than `std::env`, so
-/// tests and embedding applications can hand them a controlled environment (a licence key, say).
-#[derive(Clone, Default)]
+/// * The naming constants are part of the plugin contract: a plugin's registry prefix is its
+///   package name without [`AppConfig::PLUGIN_NAME_PREFIX`], and registry keys join prefix and
+///   injectable name with [`AppConfig::REGISTRY_IDENTIFIER_SEPARATOR`]
+///   (`otai-otobo-znuny` → `otobo-znuny:OTOBOZnunyTicketSystemService`).
+/// * [`AppConfig::env`] is the environment as configs see it (see [`Env`]): plugins read
+///   variables — a licence key, say — through it rather than `std::env`, so the `.env` file
+///   beside the config and an embedding application's overrides reach them too.
+/// * [`AppConfig::base_dir`] is the directory relative paths in the config are resolved
+///   against: the config file's directory.
+#[derive(Debug, Clone, Default)]
 pub struct AppConfig {
-    env_overrides: BTreeMap<String, Option<String>>,
-    env_fallback: BTreeMap<String, String>,
-}
-
-/// Shows variable names only: values may be secrets.
-impl std::fmt::Debug for AppConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppConfig")
-            .field(
-                "env_overrides",
-                &self.env_overrides.keys().collect::<Vec<_>>(),
-            )
-            .field(
-                "env_fallback",
-                &self.env_fallback.keys().collect::<Vec<_>>(),
-            )
-            .finish()
-    }
+    env: Env,
+    base_dir: Option<PathBuf>,
 }
 
 impl AppConfig {
     /// Package-name prefix every plugin crate carries (`otai-`).
-    pub const PLUGIN_NAME_PREFIX: &'static str = "otai-";
+    pub const PLUGIN_NAME_PREFIX: &'static str = otai_naming::PLUGIN_NAME_PREFIX;
     /// Separator between a plugin prefix and an injectable name in registry keys (`:`).
-    pub const REGISTRY_IDENTIFIER_SEPARATOR: &'static str = ":";
+    pub const REGISTRY_IDENTIFIER_SEPARATOR: &'static str =
+        otai_naming::REGISTRY_IDENTIFIER_SEPARATOR;
 
-    /// Settings that read the real process environment.
+    /// Settings that read the real process environment and resolve paths against the working
+    /// directory.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Sets (or, with `None`, hides) an environment variable as plugins will see it.
+    /// Sets (or, with `None`, hides) an environment variable as configs, templates and plugins
+    /// will see it.
     pub fn with_env(mut self, name: impl Into<String>, value: Option<&str>) -> Self {
-        self.env_overrides
-            .insert(name.into(), value.map(str::to_owned));
+        self.env = self.env.with_var(name, value);
         self
     }
 
-    /// Adds variables seen only where the process environment lacks them: the `.env` file
-    /// beside a config, so that `{{ get_env('X') }}` in templates sees what `${X}` sees.
-    pub fn with_env_fallback<'a>(
+    /// Adds variables seen only where the environment lacks them (the `.env` beside a
+    /// config).
+    pub fn with_env_fallback<K: Into<String>, V: Into<String>>(
         mut self,
-        variables: impl IntoIterator<Item = (&'a str, &'a str)>,
+        variables: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.env_fallback.extend(
-            variables
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value.to_owned())),
-        );
+        self.env = self.env.with_fallback(variables);
         self
     }
 
-    /// An environment variable as plugins should see it: an override if one was set, else
-    /// the process environment, else the fallback (`.env`).
+    /// Resolves relative paths against `dir` (a config file's directory).
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// An environment variable as configs see it.
     pub fn env(&self, name: &str) -> Option<String> {
-        match self.env_overrides.get(name) {
-            Some(value) => value.clone(),
-            None => std::env::var(name)
-                .ok()
-                .or_else(|| self.env_fallback.get(name).cloned()),
+        self.env.get(name)
+    }
+
+    /// The whole environment view.
+    pub fn environment(&self) -> &Env {
+        &self.env
+    }
+
+    /// The directory relative paths are resolved against, if one was set.
+    pub fn base_dir(&self) -> Option<&Path> {
+        self.base_dir.as_deref()
+    }
+
+    /// `path` made absolute against [`AppConfig::base_dir`] (unchanged when it is absolute or
+    /// no base directory is set). `tickets_file: demo-tickets.yaml` in `/srv/otai/config.yml`
+    /// is `/srv/otai/demo-tickets.yaml`, wherever `otai` was started.
+    pub fn resolve_path(&self, path: &Path) -> PathBuf {
+        match &self.base_dir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_owned(),
         }
     }
 
@@ -87,23 +94,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overrides_shadow_the_process_environment() {
+    fn overrides_reach_env() {
         let config = AppConfig::new()
             .with_env("OTAI_TEST_SET", Some("yes"))
-            .with_env("PATH", None);
+            .with_env_fallback([("OTAI_TEST_FALLBACK_ONLY", "dotenv")]);
         assert_eq!(config.env("OTAI_TEST_SET").as_deref(), Some("yes"));
-        assert_eq!(config.env("PATH"), None);
-    }
-
-    #[test]
-    fn the_fallback_fills_only_what_the_environment_lacks() {
-        let config = AppConfig::new()
-            .with_env_fallback([("OTAI_TEST_FALLBACK_ONLY", "dotenv"), ("PATH", "dotenv")]);
         assert_eq!(
             config.env("OTAI_TEST_FALLBACK_ONLY").as_deref(),
             Some("dotenv")
         );
-        assert_ne!(config.env("PATH").as_deref(), Some("dotenv"));
-        assert!(!format!("{config:?}").contains("dotenv\""));
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_base_dir() {
+        let config = AppConfig::new().with_base_dir("/srv/otai");
+        assert_eq!(
+            config.resolve_path(Path::new("tickets.yaml")),
+            Path::new("/srv/otai/tickets.yaml")
+        );
+        assert_eq!(
+            config.resolve_path(Path::new("/abs/tickets.yaml")),
+            Path::new("/abs/tickets.yaml")
+        );
+        assert_eq!(
+            AppConfig::new().resolve_path(Path::new("x")),
+            Path::new("x")
+        );
     }
 }

@@ -18,6 +18,18 @@ pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
         })
 }
 
+/// "a list", "a string"… for messages about a value of the wrong kind.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

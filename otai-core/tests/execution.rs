@@ -8,12 +8,14 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use otai::config::{load_str, pipe_from_yaml};
 use otai::engine::{Pipeline, RunControl, TraceSink};
 use otai::{AppConfig, PipeContext};
 use serde_json::json;
 
 fn pipeline(yaml: &str) -> Pipeline {
-    Pipeline::from_yaml_str(yaml, &support::registry(), &AppConfig::new())
+    load_str("test.yml", yaml, &AppConfig::new())
+        .and_then(|loaded| loaded.build(&support::registry()))
         .unwrap_or_else(|errors| panic!("{}", errors.render()))
 }
 
@@ -45,7 +47,7 @@ otai:
 ",
     );
     let result = pipeline.run(RunControl::once()).await;
-    assert!(result.succeeded, "{result:?}");
+    assert!(result.succeeded(), "{result:?}");
     // The union's data holds the last `value`: the mixed text.
     assert_eq!(result.data["value"], json!("Hello Jane!"));
 }
@@ -55,7 +57,7 @@ async fn a_composite_stops_at_the_first_failure() {
     let trace = Buffer::default();
     let control = RunControl::builder()
         .once(true)
-        .trace(TraceSink::from_writer(trace.clone()))
+        .observer(TraceSink::from_writer(trace.clone()))
         .build();
     let pipeline = pipeline(
         "
@@ -163,15 +165,19 @@ otai:
   orchestrator: { use: base:Counter }
 ",
     );
-    let node = pipeline
-        .build_pipe("id: classify\nuse: base:ClassificationPipe\ninjects: { classification_service: classifier }\nparams: { text: hi, model_name: queue-model }")
-        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let node = pipe_from_yaml(
+        &pipeline,
+        "id: classify\nuse: base:ClassificationPipe\ninjects: { classification_service: classifier }\nparams: { text: hi, model_name: queue-model }",
+    )
+    .unwrap_or_else(|errors| panic!("{}", errors.render()));
     let result = node.run(&PipeContext::default()).await;
     assert_eq!(result.data["label"], json!("queue-model"));
 
-    let errors = pipeline
-        .build_pipe("use: base:ClassificationPipe\nparams: { text: hi, model_name: m }")
-        .unwrap_err();
+    let errors = pipe_from_yaml(
+        &pipeline,
+        "use: base:ClassificationPipe\nparams: { text: hi, model_name: m }",
+    )
+    .unwrap_err();
     assert!(
         errors
             .to_string()
@@ -179,13 +185,13 @@ otai:
         "{errors}"
     );
     // Errors point into the text that was given.
-    let errors = pipeline
-        .build_pipe(
-            "use: base:ClassificationPipe\ninjects: { classification_service: classifier }\nparams: { text: hi, modl: m }",
-        )
-        .unwrap_err();
+    let errors = pipe_from_yaml(
+        &pipeline,
+        "use: base:ClassificationPipe\ninjects: { classification_service: classifier }\nparams: { text: hi, modl: m }",
+    )
+    .unwrap_err();
     let error = &errors.errors()[0];
-    assert_eq!(error.path, "params.modl");
+    assert_eq!(error.path.to_string(), "params.modl");
     assert_eq!(error.position.map(|p| (p.line, p.column)), Some((3, 21)));
 }
 
@@ -206,4 +212,136 @@ otai:
     assert!(service
         .get::<dyn otai::interfaces::ClassificationService>()
         .is_none());
+}
+
+#[tokio::test]
+async fn the_runners_form_runs_each_run_when_its_on_succeeds() {
+    let pipeline = pipeline(
+        "
+otai:
+  orchestrator:
+    runners:
+      - on: { use: base:ExpressionPipe, params: { value: \"{{ fail }}\" } }
+        run: { id: never, use: base:Counter }
+      - on: { use: base:ExpressionPipe, params: { value: 1 } }
+        run: { id: guarded, use: base:Counter }
+      - run: { id: always, use: base:Counter }
+",
+    );
+    assert_eq!(
+        pipeline.orchestrator().use_key(),
+        "base:SimpleSequentialOrchestrator"
+    );
+    let result = pipeline.run(RunControl::once()).await;
+    assert!(!result.has_failed(), "{result:?}");
+    let ran: Vec<&str> = pipeline
+        .pipes()
+        .map(|(_, node)| node.id())
+        .filter(|id| ["never", "guarded", "always"].contains(id))
+        .collect();
+    assert_eq!(ran, ["never", "guarded", "always"], "all three are built");
+    // `guarded` and `always` ran once each; the union's `value` is the last counter's.
+    assert_eq!(result.data["value"], json!(1));
+}
+
+#[tokio::test]
+async fn steps_see_the_composites_params_as_parent_params_and_runners_pass_theirs_on() {
+    let pipeline = pipeline(
+        "
+otai:
+  orchestrator:
+    id: outer
+    use: base:CompositePipe
+    params:
+      always_retry: true
+      steps:
+        - id: inner
+          use: base:CompositePipe
+          params:
+            orchestrator_sleep: \"{{ env:OTAI_TEST_SCOPE }}\"
+            steps:
+              - { id: deepest, use: base:Scope }
+        - id: runner
+          use: base:SimpleSequentialRunner
+          params:
+            on: { use: base:ExpressionPipe, params: { value: 1 } }
+            run: { id: beside, use: base:Scope }
+",
+    );
+    std::env::set_var("OTAI_TEST_SCOPE", "PT1S");
+    let ctx = PipeContext::new(RunControl::once()).with_params(json!({"x": 5}));
+    let node = pipeline.orchestrator();
+    let result = node.run(&ctx).await;
+    assert!(result.succeeded(), "{result:?}");
+    let deepest = result.data["parent_params"].clone();
+    // The union keeps the last step's data: the runner's `run`, one level up.
+    assert_eq!(
+        deepest,
+        json!({"always_retry": true}),
+        "a runner is transparent"
+    );
+    assert_eq!(
+        result.data["params"],
+        json!({"x": 5}),
+        "run params pass down"
+    );
+
+    let inner = pipe_from_yaml(
+        &pipeline,
+        "id: inner\nuse: base:CompositePipe\nparams: { always_retry: false, steps: [ { id: s, use: base:Scope } ] }",
+    )
+    .unwrap();
+    let result = inner.run(&ctx).await;
+    assert_eq!(
+        result.data["parent_params"],
+        json!({"always_retry": false}),
+        "its own params, nested pipes excluded"
+    );
+}
+
+#[tokio::test]
+async fn starting_reports_every_service_and_pipe_that_cannot_start_at_its_place() {
+    let yaml = "
+otai:
+  services:
+    tickets: { use: otobo-znuny:OTOBOZnunyTicketSystemService, params: { base_url: unreachable } }
+    classifier: { use: hf-local:HFClassificationService }
+  orchestrator:
+    use: base:CompositePipe
+    params:
+      steps:
+        - { id: known, use: base:ClassificationPipe, injects: { classification_service: classifier }, params: { text: t, model_name: queue } }
+        - { id: unknown, use: base:ClassificationPipe, injects: { classification_service: classifier }, params: { text: t, model_name: missing-model } }
+        - { id: templated, use: base:ClassificationPipe, injects: { classification_service: classifier }, params: { text: t, model_name: \"{{ known.label }}\" } }
+";
+    let loaded = load_str("test.yml", yaml, &AppConfig::new()).unwrap();
+    let pipeline = loaded.build(&support::registry()).unwrap();
+    let issues = pipeline.start().await.unwrap_err();
+    let errors = loaded.errors(issues);
+    let [service] = errors.errors() else {
+        panic!("{}", errors.render());
+    };
+    assert_eq!(service.path.to_string(), "services.tickets");
+    assert_eq!(service.position.map(|p| p.line), Some(4));
+    assert_eq!(
+        service.message,
+        "service `tickets` (otobo-znuny:OTOBOZnunyTicketSystemService) cannot start: cannot reach the helpdesk: connection refused"
+    );
+    assert_eq!(service.hint.as_deref(), Some("check `base_url`"));
+
+    // With the services up, pipes prepare: the missing model is found, the templated one is
+    // left to run time.
+    let healthy = yaml.replace("base_url: unreachable", "base_url: fine");
+    let loaded = load_str("test.yml", &healthy, &AppConfig::new()).unwrap();
+    let pipeline = loaded.build(&support::registry()).unwrap();
+    let errors = loaded.errors(pipeline.start().await.unwrap_err());
+    let [pipe] = errors.errors() else {
+        panic!("{}", errors.render());
+    };
+    assert_eq!(pipe.path.to_string(), "orchestrator.params.steps[1]");
+    assert!(
+        pipe.message.contains("pipe `unknown` (base:ClassificationPipe) cannot start: the model cannot be loaded: unknown model `missing-model`"),
+        "{}",
+        pipe.message
+    );
 }

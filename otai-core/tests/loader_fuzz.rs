@@ -5,16 +5,15 @@
 mod support;
 
 use otai::config::load_str;
-use otai::engine::Pipeline;
 use otai::AppConfig;
 use proptest::prelude::*;
 
 const SEED: &str = include_str!("fixtures/original-demo-config.yml");
 
 fn check(text: &str) {
-    match load_str("fuzz.yml", text) {
+    match load_str("fuzz.yml", text, &AppConfig::new()) {
         Ok(loaded) => {
-            if let Err(errors) = Pipeline::build(&loaded, &support::registry(), &AppConfig::new()) {
+            if let Err(errors) = loaded.build(&support::registry()) {
                 assert!(!errors.is_empty());
                 let _ = errors.render();
             }

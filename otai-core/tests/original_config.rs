@@ -4,8 +4,8 @@
 
 mod support;
 
-use otai::config::{load_file, PipeConfig};
-use otai::engine::Pipeline;
+use otai::config::load_file;
+use otai::engine::{OrchestratorSpec, PipeSpec};
 use otai::AppConfig;
 use std::path::Path;
 
@@ -16,16 +16,16 @@ fn fixture() -> &'static Path {
     ))
 }
 
-fn nested<'a>(pipe: &'a PipeConfig, field: &str) -> &'a serde_json::Value {
+fn nested<'a>(pipe: &'a PipeSpec, field: &str) -> &'a serde_json::Value {
     &pipe.params[field]
 }
 
 #[test]
 fn the_original_structure_is_parsed() {
-    let loaded = load_file(fixture()).unwrap();
-    let config = loaded.config();
+    let loaded = load_file(fixture(), &AppConfig::new()).unwrap();
+    assert_eq!(loaded.config().infrastructure.logging.level, "INFO");
+    let config = &loaded.config().pipeline;
     assert_eq!(config.api_version.as_ref().unwrap().to_string(), ">=1.0.0");
-    assert_eq!(config.infrastructure.logging.level, "INFO");
     let ids: Vec<&str> = config.services.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["jinja_default", "otobo_znuny", "hf_local"]);
     assert_eq!(
@@ -37,7 +37,9 @@ fn the_original_structure_is_parsed() {
         "http://127.0.0.1:8080/otobo/nph-genericinterface.pl"
     );
 
-    let orchestrator = &config.orchestrator;
+    let OrchestratorSpec::Pipe(orchestrator) = &config.orchestrator else {
+        panic!("the original writes the orchestrator as a pipe");
+    };
     assert_eq!(orchestrator.use_key, "base:SimpleSequentialOrchestrator");
     assert_eq!(orchestrator.params["orchestrator_sleep"], "PT0.01S");
     let runner = &nested(orchestrator, "steps")[0];
@@ -74,8 +76,9 @@ fn the_original_structure_is_parsed() {
 #[test]
 fn the_original_config_validates_and_builds_with_stand_ins() {
     std::env::set_var("OTAI_OTOBO_DEMO_PASSWORD", "not-used");
-    let loaded = load_file(fixture()).unwrap();
-    let pipeline = Pipeline::build(&loaded, &support::registry(), &AppConfig::new())
+    let loaded = load_file(fixture(), &AppConfig::new()).unwrap();
+    let pipeline = loaded
+        .build(&support::registry())
         .unwrap_or_else(|errors| panic!("{}", errors.render()));
     assert_eq!(
         pipeline.orchestrator().use_key(),

@@ -9,8 +9,8 @@ use otai::engine::Pipeline;
 use otai::AppConfig;
 
 fn build(yaml: &str) -> Result<Pipeline, ConfigErrors> {
-    let loaded = load_str("test.yml", yaml)?;
-    Pipeline::build(&loaded, &support::registry(), &AppConfig::new())
+    let loaded = load_str("test.yml", yaml, &AppConfig::new())?;
+    loaded.build(&support::registry())
 }
 
 fn errors(yaml: &str) -> Vec<ConfigError> {
@@ -73,7 +73,7 @@ fn unknown_use_keys_suggest_the_closest() {
     let error = only(&with_orchestrator(
         "use: base:CompositPipe\nparams: { steps: [] }",
     ));
-    assert_eq!(error.path, "orchestrator.use");
+    assert_eq!(error.path.to_string(), "orchestrator.use");
     assert_eq!(error.message, "unknown registry key `base:CompositPipe`");
     assert!(
         hint(&error).contains("did you mean `base:CompositePipe`?"),
@@ -86,7 +86,7 @@ fn unknown_use_keys_suggest_the_closest() {
 #[test]
 fn a_service_used_as_a_pipe_is_an_error() {
     let error = only(&with_orchestrator("use: base:JinjaRenderer"));
-    assert_eq!(error.path, "orchestrator.use");
+    assert_eq!(error.path.to_string(), "orchestrator.use");
     assert!(
         error
             .message
@@ -102,7 +102,7 @@ fn unknown_inject_slots_are_errors() {
 injects: { ticket_system: tickets, tickets: tickets }
 params: { ticket_search_criteria: {} }",
     ));
-    assert_eq!(error.path, "orchestrator.injects.tickets");
+    assert_eq!(error.path.to_string(), "orchestrator.injects.tickets");
     assert!(
         error.message.contains("has no inject slot `tickets`"),
         "{error}"
@@ -117,7 +117,7 @@ fn injects_of_unknown_services_suggest_configured_ones() {
 injects: { ticket_system: ticket }
 params: { ticket_search_criteria: {} }",
     ));
-    assert_eq!(error.path, "orchestrator.injects.ticket_system");
+    assert_eq!(error.path.to_string(), "orchestrator.injects.ticket_system");
     assert_eq!(error.message, "no service with id `ticket` is configured");
     assert!(hint(&error).contains("did you mean `tickets`?"), "{error}");
 }
@@ -129,7 +129,7 @@ fn injected_services_must_provide_the_slot_interface() {
 injects: { ticket_system: classifier }
 params: { ticket_search_criteria: {} }",
     ));
-    assert_eq!(error.path, "orchestrator.injects.ticket_system");
+    assert_eq!(error.path.to_string(), "orchestrator.injects.ticket_system");
     assert!(
         error.message.contains("service `classifier` (hf-local:HFClassificationService) does not provide `TicketSystem`"),
         "{error}"
@@ -145,7 +145,7 @@ fn required_slots_must_be_filled() {
     let error = only(&with_orchestrator(
         "use: base:FetchTicketsPipe\nparams: { ticket_search_criteria: {} }",
     ));
-    assert_eq!(error.path, "orchestrator");
+    assert_eq!(error.path.to_string(), "orchestrator");
     assert!(
         error
             .message
@@ -164,7 +164,7 @@ params:
   ticket_search_criteria: { limt: 1 }",
     ));
     assert_eq!(
-        error.path,
+        error.path.to_string(),
         "orchestrator.params.ticket_search_criteria.limt"
     );
     assert!(error.message.starts_with("unknown field `limt`"), "{error}");
@@ -180,7 +180,7 @@ params:
   ticket_search_criteria: { limit: many }",
     ));
     assert_eq!(
-        error.path,
+        error.path.to_string(),
         "orchestrator.params.ticket_search_criteria.limit"
     );
     assert!(
@@ -206,7 +206,7 @@ fn template_syntax_errors_are_config_errors() {
     let error = only(&with_orchestrator(
         "use: base:ExpressionPipe\nparams: { value: \"{{ oops \" }",
     ));
-    assert_eq!(error.path, "orchestrator.params.value");
+    assert_eq!(error.path.to_string(), "orchestrator.params.value");
     assert!(
         error
             .message
@@ -221,7 +221,7 @@ fn missing_nested_pipes_are_errors() {
     let error = only(&with_orchestrator(
         "use: base:SimpleSequentialRunner\nparams: { on: { use: base:Counter } }",
     ));
-    assert_eq!(error.path, "orchestrator.params");
+    assert_eq!(error.path.to_string(), "orchestrator.params");
     assert!(error.message.contains("needs `params.run`"), "{error}");
 }
 
@@ -235,7 +235,7 @@ params:
     - { id: b, use: base:Counter }
     - { id: a, use: base:Counter }",
     ));
-    assert_eq!(error.path, "orchestrator.params.steps[2].id");
+    assert_eq!(error.path.to_string(), "orchestrator.params.steps[2].id");
     assert!(
         error.message.contains("id `a` is already used by step [0]"),
         "{error}"
@@ -245,7 +245,7 @@ params:
 #[test]
 fn unknown_keys_in_pipe_configs_are_errors() {
     let error = only(&with_orchestrator("use: base:Counter\nparms: {}"));
-    assert_eq!(error.path, "orchestrator.parms");
+    assert_eq!(error.path.to_string(), "orchestrator.parms");
     assert_eq!(error.message, "unknown key `parms`");
     assert!(hint(&error).contains("did you mean `params`?"));
 }
@@ -257,7 +257,7 @@ fn api_version_must_match_the_core() {
         "open_ticket_ai:\n  api_version: \">=9.0\"",
     );
     let error = only(&yaml);
-    assert_eq!(error.path, "api_version");
+    assert_eq!(error.path.to_string(), "api_version");
     assert!(error.message.contains("needs otai-core `>=9.0`"), "{error}");
 }
 
@@ -269,10 +269,10 @@ fn plugin_requirements_name_both_sides() {
     );
     let all = errors(&yaml);
     assert_eq!(all.len(), 2, "{all:#?}");
-    assert_eq!(all[0].path, "plugins[0].name");
+    assert_eq!(all[0].path.to_string(), "plugins[0].name");
     assert!(all[0].message.contains("`otai-acme` is not linked"));
     assert!(hint(&all[0]).contains("otai-base 1.0.0"));
-    assert_eq!(all[1].path, "plugins[1].version");
+    assert_eq!(all[1].path.to_string(), "plugins[1].version");
     assert!(
         all[1]
             .message
@@ -293,7 +293,7 @@ open_ticket_ai:
 ";
     let error = only(yaml);
     assert!(error.message.contains("cycle: a → b → a"), "{error}");
-    assert_eq!(error.path, "services.a.injects");
+    assert_eq!(error.path.to_string(), "services.a.injects");
 }
 
 #[test]
@@ -305,7 +305,7 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     let error = only(yaml);
-    assert_eq!(error.path, "services.t");
+    assert_eq!(error.path.to_string(), "services.t");
     assert!(error.message.contains("the base URL is refused"), "{error}");
     assert_eq!(hint(&error), "use another");
 }
@@ -319,7 +319,7 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     let error = only(yaml);
-    assert_eq!(error.path, "services.t.params.base_url");
+    assert_eq!(error.path.to_string(), "services.t.params.base_url");
     assert!(
         error
             .message
@@ -352,7 +352,7 @@ fn yaml_syntax_errors_have_positions() {
 #[test]
 fn the_root_key_and_aliases() {
     let error = only("open_ticket_ia:\n  orchestrator: { use: base:Counter }\n");
-    assert_eq!(error.path, "open_ticket_ia");
+    assert_eq!(error.path.to_string(), "open_ticket_ia");
     assert!(
         hint(&error).contains("did you mean `open_ticket_ai`?"),
         "{error}"
@@ -379,7 +379,7 @@ params:
     - { id: c, use: base:ExpressionPipe, params: { value: \"{{ a\" } }",
     );
     let all = errors(&yaml);
-    let paths: Vec<&str> = all.iter().map(|e| e.path.as_str()).collect();
+    let paths: Vec<String> = all.iter().map(|e| e.path.to_string()).collect();
     assert_eq!(
         paths,
         [
@@ -405,18 +405,20 @@ open_ticket_ai:
     t: { use: otobo-znuny:OTOBOZnunyTicketSystemService, params: { password: [\"hunter2\"] } }
   orchestrator: { use: base:Counter }
 ";
-    let loaded = load_str("test.yml", yaml).unwrap();
-    let errors = Pipeline::build(&loaded, &support::registry(), &AppConfig::new()).unwrap_err();
+    let errors = build(yaml).unwrap_err();
     let text = format!("{errors}\n{}", errors.render());
     assert!(text.contains("services.t.params.password"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
 
-    // serde quotes numbers in backticks; `${PW}` of a secret-named key stays a string.
-    std::env::set_var("OTAI_TEST_NUMERIC_PW", "918273");
-    let numeric = yaml.replace("[\"hunter2\"]", "918273");
+    // serde quotes numbers in backticks; a secret may be a number (`${PIN}`), not a float.
+    std::env::set_var("OTAI_TEST_NUMERIC_PW", "007918273");
+    let numeric = yaml.replace("[\"hunter2\"]", "918273.5");
     let errors = build(&numeric).unwrap_err();
     let text = format!("{errors}\n{}", errors.render());
-    assert!(text.contains("invalid type: integer `***`"), "{text}");
+    assert!(
+        text.contains("invalid type: floating point `***`"),
+        "{text}"
+    );
     assert!(!text.contains("918273"), "{text}");
     let from_env = "
 open_ticket_ai:
@@ -428,7 +430,10 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     build(from_env).unwrap_or_else(|e| panic!("{}", e.render()));
-    let debug = format!("{:?}", load_str("t.yml", yaml).unwrap().config());
+    let debug = format!(
+        "{:?}",
+        load_str("t.yml", yaml, &AppConfig::new()).unwrap().config()
+    );
     assert!(!debug.contains("hunter2"), "{debug}");
 }
 
@@ -441,7 +446,7 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     let error = only(yaml);
-    assert_eq!(error.path, "infrastructure.logging.level");
+    assert_eq!(error.path.to_string(), "infrastructure.logging.level");
     assert!(
         error.message.contains("`LOUD` is not a log level"),
         "{error}"
@@ -462,7 +467,7 @@ open_ticket_ai:
     params: { ticket_search_criteria: { limit: \"{{ x.limit }}\" } }
 ";
     let error = only(typo);
-    assert_eq!(error.path, "services.tickets.use");
+    assert_eq!(error.path.to_string(), "services.tickets.use");
 
     // A service cycle does not make every template an error.
     let cycle = "
@@ -486,6 +491,6 @@ open_ticket_ai:
   orchestrator: { use: base:Counter }
 ";
     let error = only(yaml);
-    assert_eq!(error.path, "services.s.use");
+    assert_eq!(error.path.to_string(), "services.s.use");
     assert!(!hint(&error).contains("base:Counter"), "{error}");
 }

@@ -7,7 +7,7 @@
 //! arrives with its own issue; until then the plugin is registered and contributes no
 //! injectables.
 
-use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
+use otai::{InjectableDescriptor, Plugin};
 
 /// The `hf-local` plugin.
 #[otai::plugin]
@@ -15,10 +15,6 @@ use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
 pub struct HfLocalPlugin;
 
 impl Plugin for HfLocalPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(Self)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         Vec::new()
     }

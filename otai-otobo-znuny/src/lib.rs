@@ -6,7 +6,7 @@
 //! The ticket system service (`otobo-znuny:OTOBOZnunyTicketSystemService`) arrives with its
 //! own issue; until then the plugin is registered and contributes no injectables.
 
-use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
+use otai::{InjectableDescriptor, Plugin};
 
 /// The `otobo-znuny` plugin.
 #[otai::plugin]
@@ -14,10 +14,6 @@ use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
 pub struct OtoboZnunyPlugin;
 
 impl Plugin for OtoboZnunyPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(Self)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         Vec::new()
     }

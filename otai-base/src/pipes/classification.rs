@@ -1,17 +1,11 @@
 //! `base:ClassificationPipe`: classifies text with an injected `ClassificationService`.
 
-use std::sync::Arc;
-
-use otai::interfaces::{ClassificationRequest, ClassificationService};
-use otai::value::{Map, Value};
-use otai::{
-    async_trait, BuildContext, BuildError, InjectSlot, Pipe, PipeContext, PipeResult, Secret,
-};
-use serde::Deserialize;
+use otai::prelude::*;
+use otai::value::Map;
 
 /// Params of `base:ClassificationPipe`.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct ClassificationPipeParams {
     /// The text to classify (usually subject and body of a ticket).
     pub text: String,
@@ -23,33 +17,42 @@ pub struct ClassificationPipeParams {
 }
 
 /// Classifies `text` with the service injected as `classification_service` and returns
-/// `data.label` and `data.confidence`. A classification error fails the pipe.
+/// `data.label` and `data.confidence`. A classification error fails the pipe. A model named
+/// literally (`model_name` without a template) is loaded before the first cycle and by
+/// `otai check --online`, so a missing model is reported up front.
+#[otai::pipe]
 pub struct ClassificationPipe {
-    service: Arc<dyn ClassificationService>,
-}
-
-impl std::fmt::Debug for ClassificationPipe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClassificationPipe").finish_non_exhaustive()
-    }
+    classification_service: Arc<dyn ClassificationService>,
 }
 
 impl ClassificationPipe {
     /// A pipe classifying with `service`.
-    pub fn new(service: Arc<dyn ClassificationService>) -> Self {
-        Self { service }
+    pub fn new(classification_service: Arc<dyn ClassificationService>) -> Self {
+        Self {
+            classification_service,
+        }
     }
 }
 
 #[async_trait]
 impl Pipe for ClassificationPipe {
     type Params = ClassificationPipeParams;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn ClassificationService>(
-        "classification_service",
-    )];
 
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::new(ctx.inject("classification_service")?))
+    async fn prepare(
+        &self,
+        params: &PreparedParams<'_>,
+        _ctx: &StartContext<'_>,
+    ) -> Result<(), StartError> {
+        let Some(model) = params.literal_as::<String>("model_name") else {
+            return Ok(());
+        };
+        let token = params.literal_as::<Secret>("api_token");
+        self.classification_service
+            .prepare_model(&model, token.as_ref())
+            .await
+            .map_err(|error| {
+                StartError::new(format!("model `{model}` cannot be loaded")).with_source(error)
+            })
     }
 
     async fn process(&self, params: Self::Params, _ctx: &PipeContext) -> PipeResult {
@@ -58,7 +61,7 @@ impl Pipe for ClassificationPipe {
             model_name: params.model_name,
             api_token: params.api_token,
         };
-        match self.service.classify(&request).await {
+        match self.classification_service.classify(&request).await {
             Ok(result) => {
                 let message = format!(
                     "`{}` says {} ({:.2})",
@@ -69,7 +72,7 @@ impl Pipe for ClassificationPipe {
                 data.insert("confidence".to_owned(), Value::from(result.confidence));
                 PipeResult::success(data).with_message(message)
             }
-            Err(error) => PipeResult::failure(error.to_string()),
+            Err(error) => PipeResult::failure(otai::report(&error)),
         }
     }
 }
@@ -82,6 +85,7 @@ mod tests {
     use super::*;
 
     /// Answers with the model name as label and fails for model `broken`.
+    #[derive(Debug)]
     struct Echo;
 
     #[async_trait]
@@ -113,7 +117,7 @@ mod tests {
     async fn returns_label_and_confidence() {
         let pipe = ClassificationPipe::new(Arc::new(Echo));
         let result = pipe.process(params("queue"), &PipeContext::default()).await;
-        assert!(result.succeeded);
+        assert!(result.succeeded());
         assert_eq!(result.data["label"], json!("queue:hi"));
         assert_eq!(result.data["confidence"], json!(0.75));
         assert!(!result.message.contains("tok"), "the token never shows");
@@ -138,9 +142,14 @@ mod tests {
         let ok: ClassificationPipeParams =
             serde_json::from_value(json!({"text": "t", "model_name": "m"})).unwrap();
         assert!(ok.api_token.is_none());
-        assert!(serde_json::from_value::<ClassificationPipeParams>(
-            json!({"text": "t", "model": "m"})
+        // Valid but for one extra key: only strictness can reject it.
+        let error = serde_json::from_value::<ClassificationPipeParams>(
+            json!({"text": "t", "model_name": "m", "model": "m"}),
         )
-        .is_err());
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `model`"),
+            "{error}"
+        );
     }
 }

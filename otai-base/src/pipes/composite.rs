@@ -1,26 +1,24 @@
 //! `base:CompositePipe`: runs its steps in order, each seeing the results before it.
 
-use std::sync::Arc;
+use otai::prelude::*;
+use otai::value::Map;
 
-use otai::engine::PipeNode;
-use otai::value::{Map, Value};
-use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
-use serde::Deserialize;
-
-/// Params of `base:CompositePipe`: `steps` is taken by the engine. Any other param is free
-/// form and meant for the steps, which read it with `get_parent_param('name')` (or
-/// `params.name`) — a threshold shared by several steps, say.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+/// Params of `base:CompositePipe`: `steps` are nested pipes, not params. Any other param is
+/// free form and meant for the steps, which read it as `parent_params.name` (or
+/// `get_parent_param('name')`) — a threshold shared by several steps, say.
+#[otai::params]
+#[derive(Debug, Clone, Default)]
 pub struct CompositePipeParams {
     /// Values the steps may read.
     #[serde(flatten)]
     pub values: Map<String, Value>,
 }
 
-/// Runs `steps` in order; each step sees the results of the steps before it (by id). The first
-/// failed step stops the composite. The result is the union of the results of the steps that
-/// ran: it succeeded only if all of them did, and its data merges theirs.
-#[derive(Debug)]
+/// Runs `steps` in order; each step sees the results of the steps before it (by id) and the
+/// composite's params as `parent_params`. The first failed step stops the composite. The
+/// result is the union of the results of the steps that ran: it succeeded only if all of
+/// them did, and its data merges theirs.
+#[otai::pipe]
 pub struct CompositePipe {
     steps: Vec<PipeNode>,
 }
@@ -35,28 +33,23 @@ impl CompositePipe {
 #[async_trait]
 impl Pipe for CompositePipe {
     type Params = CompositePipeParams;
-    const NESTED: &'static [NestedPipes] = &[NestedPipes::many("steps")];
-
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::new(ctx.take_children("steps")?))
-    }
 
     async fn process(&self, _params: Self::Params, ctx: &PipeContext) -> PipeResult {
-        run_in_order(&self.steps, ctx, true).await
+        run_in_order(&self.steps, &ctx.nested(), true).await
     }
 }
 
-/// Runs `steps` in order, each seeing the results before it, and returns the union of their
-/// results; with `stop_on_failure`, a failed step ends the run.
+/// Runs `steps` in order in `scope`, each seeing the results before it, and returns the union
+/// of their results; with `stop_on_failure`, a failed step ends the run.
 ///
 /// Results are shared with the scope while the steps run; once the scope is gone they are
 /// this function's alone again, so the union moves their data instead of copying it.
 pub(crate) async fn run_in_order(
     steps: &[PipeNode],
-    ctx: &PipeContext,
+    scope: &PipeContext,
     stop_on_failure: bool,
 ) -> PipeResult {
-    let mut scope = ctx.clone();
+    let mut scope = scope.clone();
     let mut ran: Vec<Arc<PipeResult>> = Vec::with_capacity(steps.len());
     for step in steps {
         let result = Arc::new(step.run(&scope).await);

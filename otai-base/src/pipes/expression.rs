@@ -1,12 +1,11 @@
 //! `base:ExpressionPipe`: a rendered value as a pipe result.
 
 use otai::interfaces::template::is_fail_marker;
-use otai::{async_trait, BuildContext, BuildError, Pipe, PipeContext, PipeResult, Value};
-use serde::Deserialize;
+use otai::prelude::*;
 
 /// Params of `base:ExpressionPipe`.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct ExpressionPipeParams {
     /// Any value; usually a template such as
     /// `"{{ get_pipe_result('classify', 'label') if … else 'Unclassified' }}"`, whose native
@@ -16,16 +15,13 @@ pub struct ExpressionPipeParams {
 
 /// Returns `data.value` = the rendered `expression`; fails when the expression yields the
 /// `fail()` marker, which is how a config stops a composite (`{{ fail() if … else … }}`).
+#[otai::pipe]
 #[derive(Debug, Default)]
 pub struct ExpressionPipe;
 
 #[async_trait]
 impl Pipe for ExpressionPipe {
     type Params = ExpressionPipeParams;
-
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self)
-    }
 
     async fn process(&self, params: Self::Params, _ctx: &PipeContext) -> PipeResult {
         if is_fail_marker(&params.expression) {
@@ -51,7 +47,7 @@ mod tests {
     #[tokio::test]
     async fn returns_the_value_natively() {
         let result = run(json!({"subject": "x", "tags": [1, 2]})).await;
-        assert!(result.succeeded);
+        assert!(result.succeeded());
         assert_eq!(
             result.data["value"],
             json!({"subject": "x", "tags": [1, 2]})

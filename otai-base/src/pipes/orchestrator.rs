@@ -1,18 +1,14 @@
 //! `base:SimpleSequentialOrchestrator`: runs its steps over and over until the process stops.
 
 use std::any::Any;
-use std::sync::Arc;
 
-use otai::config::Duration;
-use otai::engine::PipeNode;
-use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
-use serde::Deserialize;
+use otai::prelude::*;
 
 use super::composite::run_in_order;
 
-/// Params of `base:SimpleSequentialOrchestrator` (`steps` is taken by the engine).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// Params of `base:SimpleSequentialOrchestrator` (`steps` are nested pipes, not params).
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct SimpleSequentialOrchestratorParams {
     /// Pause between two cycles (default 10 ms).
     #[serde(default = "default_orchestrator_sleep")]
@@ -41,30 +37,25 @@ fn default_always_retry() -> bool {
 /// Runs `steps` in order, cycle after cycle, with `orchestrator_sleep` between cycles, until
 /// shutdown is requested (the cycle in flight finishes first).
 ///
-/// * A cycle whose steps failed is logged as a warning and the next cycle runs.
+/// * A cycle whose steps failed is logged as a warning and the next cycle runs (in once mode
+///   the result goes to the caller instead, which reports it).
 /// * A step that panics is an *exception*: it is logged as an error and, with
 ///   `always_retry`, the cycle is retried after `exception_sleep`; otherwise the orchestrator
 ///   returns a failure.
 /// * In once mode ([`otai::engine::RunControl::is_once`]) exactly one cycle runs and its result
 ///   (the union of the step results) is returned.
 ///
-/// Within a cycle each step sees the results of the steps before it; a new cycle starts from
-/// the orchestrator's own scope again. Each cycle runs as its own tokio task (that is how a
-/// panic is caught), so the orchestrator needs a tokio runtime, as the engine does anyway.
+/// Within a cycle each step sees the results of the steps before it and the orchestrator's
+/// params as `parent_params`; a new cycle starts from the orchestrator's own scope again.
+/// Each cycle runs as its own tokio task (that is how a panic is caught), so the orchestrator
+/// needs a tokio runtime, as the engine does anyway.
+#[otai::pipe(default_for = "orchestrator")]
 pub struct SimpleSequentialOrchestrator {
     steps: Arc<[PipeNode]>,
 }
 
-impl std::fmt::Debug for SimpleSequentialOrchestrator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimpleSequentialOrchestrator")
-            .field("steps", &self.steps)
-            .finish()
-    }
-}
-
 impl SimpleSequentialOrchestrator {
-    /// An orchestrator over `steps` (the engine builds it through [`Pipe::build`]).
+    /// An orchestrator over `steps` (the engine builds it from the config).
     pub fn new(steps: Vec<PipeNode>) -> Self {
         Self {
             steps: steps.into(),
@@ -75,7 +66,7 @@ impl SimpleSequentialOrchestrator {
     /// `Err` with the panic message instead of tearing down the process.
     async fn run_cycle(&self, ctx: &PipeContext) -> Result<PipeResult, String> {
         let steps = Arc::clone(&self.steps);
-        let ctx = ctx.clone();
+        let ctx = ctx.nested();
         let cycle = tokio::spawn(async move { run_in_order(&steps, &ctx, false).await });
         cycle.await.map_err(|error| {
             if error.is_panic() {
@@ -101,11 +92,6 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
 #[async_trait]
 impl Pipe for SimpleSequentialOrchestrator {
     type Params = SimpleSequentialOrchestratorParams;
-    const NESTED: &'static [NestedPipes] = &[NestedPipes::many("steps")];
-
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::new(ctx.take_children("steps")?))
-    }
 
     async fn process(&self, params: Self::Params, ctx: &PipeContext) -> PipeResult {
         let control = ctx.control();
@@ -115,15 +101,15 @@ impl Pipe for SimpleSequentialOrchestrator {
             cycles += 1;
             match self.run_cycle(ctx).await {
                 Ok(result) => {
+                    if control.is_once() {
+                        return result;
+                    }
                     if result.has_failed() {
                         tracing::warn!(
                             cycle = cycles,
                             "orchestrator cycle failed: {}",
                             result.message
                         );
-                    }
-                    if control.is_once() {
-                        return result;
                     }
                     last = result;
                     if !control.sleep(params.orchestrator_sleep.get()).await {

@@ -1,19 +1,12 @@
 //! `base:SimpleSequentialRunner`: runs `run` when `on` succeeds.
 
-use otai::engine::PipeNode;
-use otai::{async_trait, BuildContext, BuildError, NestedPipes, Pipe, PipeContext, PipeResult};
-use serde::Deserialize;
-
-/// Params of `base:SimpleSequentialRunner`: none besides the nested `on` and `run`, which the
-/// engine takes.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SimpleSequentialRunnerParams {}
+use otai::prelude::*;
 
 /// Runs the `on` pipe (typically a trigger) and, only if it succeeded, the `run` pipe, which
 /// sees `on`'s result. Returns `run`'s result, or a skipped result with the reason when `on`
-/// did not succeed (a failing `on` is also logged as a warning).
-#[derive(Debug)]
+/// did not succeed (a failing `on` is also logged as a warning). Both see the runner's own
+/// scope: a runner adds no `parent_params` level, as in the original.
+#[otai::pipe(default_for = "runner")]
 pub struct SimpleSequentialRunner {
     on: PipeNode,
     run: PipeNode,
@@ -28,18 +21,11 @@ impl SimpleSequentialRunner {
 
 #[async_trait]
 impl Pipe for SimpleSequentialRunner {
-    type Params = SimpleSequentialRunnerParams;
-    const NESTED: &'static [NestedPipes] = &[NestedPipes::one("on"), NestedPipes::one("run")];
+    type Params = NoParams;
 
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        let on = ctx.take_child("on")?;
-        let run = ctx.take_child("run")?;
-        Ok(Self::new(on, run))
-    }
-
-    async fn process(&self, _params: Self::Params, ctx: &PipeContext) -> PipeResult {
+    async fn process(&self, _params: NoParams, ctx: &PipeContext) -> PipeResult {
         let condition = self.on.run(ctx).await;
-        if !condition.succeeded {
+        if !condition.succeeded() {
             if condition.has_failed() {
                 tracing::warn!(
                     on = self.on.id(),
@@ -52,7 +38,7 @@ impl Pipe for SimpleSequentialRunner {
             } else {
                 format!(": {}", condition.message)
             };
-            let verb = if condition.was_skipped {
+            let verb = if condition.was_skipped() {
                 "was skipped"
             } else {
                 "failed"

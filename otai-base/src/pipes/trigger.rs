@@ -2,14 +2,12 @@
 
 use std::sync::Mutex;
 
-use otai::config::Duration;
-use otai::{async_trait, BuildContext, BuildError, Pipe, PipeContext, PipeResult};
-use serde::Deserialize;
+use otai::prelude::*;
 use tokio::time::Instant;
 
 /// Params of `base:IntervalTrigger`.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct IntervalTriggerParams {
     /// How long after firing the trigger fires again (`PT0.5S`, `5m`).
     pub interval: Duration,
@@ -18,6 +16,7 @@ pub struct IntervalTriggerParams {
 /// Fires (succeeds) the first time it runs and then whenever `interval` has elapsed since it
 /// last fired; in between it is skipped. In once mode it always fires. The time of the last
 /// firing lives in the pipe instance, which the engine keeps for the whole run.
+#[otai::pipe]
 #[derive(Debug, Default)]
 pub struct IntervalTrigger {
     last_fired: Mutex<Option<Instant>>,
@@ -26,10 +25,6 @@ pub struct IntervalTrigger {
 #[async_trait]
 impl Pipe for IntervalTrigger {
     type Params = IntervalTriggerParams;
-
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::default())
-    }
 
     async fn process(&self, params: Self::Params, ctx: &PipeContext) -> PipeResult {
         let now = Instant::now();
@@ -64,7 +59,7 @@ fn round_to_millis(duration: std::time::Duration) -> std::time::Duration {
 mod tests {
     use std::time::Duration as Std;
 
-    use otai::engine::RunControl;
+    use otai::pipe::RunControl;
 
     use super::*;
 
@@ -78,17 +73,17 @@ mod tests {
     async fn fires_first_then_once_per_interval() {
         let trigger = IntervalTrigger::default();
         let ctx = PipeContext::default();
-        assert!(trigger.process(every(500), &ctx).await.succeeded);
+        assert!(trigger.process(every(500), &ctx).await.succeeded());
         let early = trigger.process(every(500), &ctx).await;
-        assert!(early.was_skipped && !early.has_failed());
+        assert!(early.was_skipped() && !early.has_failed());
         assert!(early.message.contains("500ms"), "{}", early.message);
         tokio::time::advance(Std::from_millis(300)).await;
         let later = trigger.process(every(500), &ctx).await;
-        assert!(later.was_skipped);
+        assert!(later.was_skipped());
         assert!(later.message.contains("200ms"), "{}", later.message);
         tokio::time::advance(Std::from_millis(200)).await;
-        assert!(trigger.process(every(500), &ctx).await.succeeded);
-        assert!(trigger.process(every(500), &ctx).await.was_skipped);
+        assert!(trigger.process(every(500), &ctx).await.succeeded());
+        assert!(trigger.process(every(500), &ctx).await.was_skipped());
     }
 
     #[tokio::test(start_paused = true)]
@@ -96,7 +91,7 @@ mod tests {
         let trigger = IntervalTrigger::default();
         let ctx = PipeContext::new(RunControl::once());
         for _ in 0..3 {
-            assert!(trigger.process(every(60_000), &ctx).await.succeeded);
+            assert!(trigger.process(every(60_000), &ctx).await.succeeded());
         }
     }
 

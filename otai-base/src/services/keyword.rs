@@ -54,17 +54,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use otai::interfaces::{
-    ClassificationError, ClassificationRequest, ClassificationResult, ClassificationService,
-};
-use otai::{async_trait, provides, BuildContext, BuildError, Service};
+use otai::prelude::*;
+use otai::serde::de::{MapAccess, Visitor};
+use otai::serde::{Deserialize, Deserializer};
+use otai::ConfigPath;
 use regex::{Regex, RegexSet};
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
 
 /// Params of `base:KeywordClassifier`.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone, Default)]
 pub struct KeywordClassifierParams {
     /// Models by name (the request's `model_name`).
     #[serde(default)]
@@ -75,8 +73,8 @@ pub struct KeywordClassifierParams {
 }
 
 /// One label set.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct KeywordModel {
     /// The label of a text that matches no term.
     pub default_label: String,
@@ -86,8 +84,8 @@ pub struct KeywordModel {
 }
 
 /// Labels with their rules, in the order the config lists them.
-#[derive(Debug, Clone, Default, schemars::JsonSchema)]
-#[schemars(transparent)]
+#[derive(Debug, Clone, Default, otai::schemars::JsonSchema)]
+#[schemars(crate = "otai::schemars", transparent)]
 pub struct Labels(#[schemars(with = "BTreeMap<String, LabelRules>")] pub Vec<(String, LabelRules)>);
 
 impl<'de> Deserialize<'de> for Labels {
@@ -115,8 +113,9 @@ impl<'de> Deserialize<'de> for Labels {
 }
 
 /// The terms of one label: a list of keywords, or keywords, patterns and a weight.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Deserialize, otai::schemars::JsonSchema)]
+#[serde(crate = "otai::serde", untagged)]
+#[schemars(crate = "otai::schemars")]
 pub enum LabelRules {
     /// `[invoice, refund]`.
     Keywords(Vec<String>),
@@ -125,8 +124,8 @@ pub enum LabelRules {
 }
 
 /// The long form of a label's terms.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone)]
 pub struct DetailedRules {
     /// Case-insensitive keywords, matched at the start of a word.
     #[serde(default)]
@@ -160,12 +159,12 @@ struct CompiledModel {
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 struct ModelError {
-    path: String,
+    path: ConfigPath,
     message: String,
 }
 
 impl CompiledModel {
-    fn compile(path: &str, model: &KeywordModel) -> Result<Self, ModelError> {
+    fn compile(path: &ConfigPath, model: &KeywordModel) -> Result<Self, ModelError> {
         let mut keywords = Vec::new();
         let mut sources = Vec::new();
         let mut pattern_labels = Vec::new();
@@ -181,7 +180,7 @@ impl CompiledModel {
             };
             if !weight.is_finite() || weight <= 0.0 {
                 return Err(ModelError {
-                    path: format!("{path}.labels.{label}.weight"),
+                    path: path.key("labels").key(label).key("weight"),
                     message: format!("the weight must be a positive number, not {weight}"),
                 });
             }
@@ -189,7 +188,7 @@ impl CompiledModel {
                 let needle = normalize(keyword).trim_end().to_owned();
                 if needle.is_empty() {
                     return Err(ModelError {
-                        path: format!("{path}.labels.{label}.keywords[{number}]"),
+                        path: path.key("labels").key(label).key("keywords").index(number),
                         message: format!("the keyword `{keyword}` has no letters or digits"),
                     });
                 }
@@ -198,7 +197,7 @@ impl CompiledModel {
             for (number, pattern) in patterns.iter().enumerate() {
                 let source = format!("(?i){pattern}");
                 Regex::new(&source).map_err(|error| ModelError {
-                    path: format!("{path}.labels.{label}.patterns[{number}]"),
+                    path: path.key("labels").key(label).key("patterns").index(number),
                     message: format!("`{pattern}` is not a valid regular expression: {error}"),
                 })?;
                 sources.push(source);
@@ -207,7 +206,7 @@ impl CompiledModel {
             labels.push(label.clone());
         }
         let patterns = RegexSet::new(&sources).map_err(|error| ModelError {
-            path: format!("{path}.labels"),
+            path: path.key("labels"),
             message: error.to_string(),
         })?;
         Ok(Self {
@@ -291,6 +290,7 @@ fn normalize(text: &str) -> String {
 }
 
 /// Classifies text by keywords and patterns (see the [module docs](self)).
+#[otai::service(provides(ClassificationService))]
 #[derive(Debug)]
 pub struct KeywordClassifier {
     models: BTreeMap<String, CompiledModel>,
@@ -300,12 +300,12 @@ pub struct KeywordClassifier {
 impl KeywordClassifier {
     /// Compiles the models of `params`; a bad pattern or weight is an error with its path.
     pub fn new(params: &KeywordClassifierParams) -> Result<Self, BuildError> {
-        let invalid = |error: ModelError| BuildError::invalid_params(error.path, error.message);
+        let invalid = |error: ModelError| BuildError::new(error.message).at_param(error.path);
         let models = params
             .models
             .iter()
             .map(|(name, model)| {
-                CompiledModel::compile(&format!("models.{name}"), model)
+                CompiledModel::compile(&ConfigPath::of_key("models").key(name), model)
                     .map(|compiled| (name.clone(), compiled))
             })
             .collect::<Result<_, _>>()
@@ -313,7 +313,7 @@ impl KeywordClassifier {
         let default_model = params
             .default_model
             .as_ref()
-            .map(|model| CompiledModel::compile("default_model", model))
+            .map(|model| CompiledModel::compile(&ConfigPath::of_key("default_model"), model))
             .transpose()
             .map_err(invalid)?;
         if params.models.is_empty() && default_model.is_none() {
@@ -353,9 +353,8 @@ impl KeywordClassifier {
 
 impl Service for KeywordClassifier {
     type Params = KeywordClassifierParams;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn ClassificationService];
 
-    fn build(params: Self::Params, _ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    fn build(params: Self::Params, _ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
         Self::new(&params)
     }
 }
@@ -367,6 +366,15 @@ impl ClassificationService for KeywordClassifier {
         request: &ClassificationRequest,
     ) -> Result<ClassificationResult, ClassificationError> {
         self.classify_text(&request.model_name, &request.text)
+    }
+
+    /// A model name this classifier does not know is found before the first ticket.
+    async fn prepare_model(
+        &self,
+        model_name: &str,
+        _api_token: Option<&Secret>,
+    ) -> Result<(), ClassificationError> {
+        self.classify_text(model_name, "").map(drop)
     }
 }
 
@@ -506,8 +514,19 @@ mod tests {
         .unwrap();
         let error = KeywordClassifier::new(&params).unwrap_err();
         assert_eq!(
-            error.params_path.as_deref(),
+            error.params_path().map(ToString::to_string).as_deref(),
             Some("models.queue.labels.A.patterns[0]")
+        );
+        // A label with a dot stays one segment of the path.
+        let params: KeywordClassifierParams = serde_json::from_value(json!({
+            "models": {"queue": {"default_label": "x", "labels": {"v1.2": {"patterns": ["("]}}}}
+        }))
+        .unwrap();
+        let error = KeywordClassifier::new(&params).unwrap_err();
+        let path = error.params_path().unwrap();
+        assert_eq!(
+            path.keys().collect::<Vec<_>>(),
+            ["models", "queue", "labels", "v1.2", "patterns"]
         );
         let params: KeywordClassifierParams = serde_json::from_value(json!({
             "models": {"queue": {"default_label": "x", "labels": {"A": {"weight": 0}}}}
@@ -521,7 +540,7 @@ mod tests {
         .unwrap();
         let error = KeywordClassifier::new(&params).unwrap_err();
         assert_eq!(
-            error.params_path.as_deref(),
+            error.params_path().map(ToString::to_string).as_deref(),
             Some("models.queue.labels.A.keywords[1]")
         );
         assert!(serde_json::from_value::<KeywordClassifierParams>(json!({"modles": {}})).is_err());

@@ -5,33 +5,24 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use otai::config::load_str;
 use otai::engine::Pipeline;
-use otai::value::{json, Map, Value};
-use otai::{
-    async_trait, AppConfig, BuildContext, BuildError, ComponentRegistry, InjectableDescriptor,
-    Pipe, PipeContext, PipeResult, Plugin, PluginError,
-};
+use otai::prelude::*;
+use otai::value::{json, Map};
+use otai::{ComponentRegistry, PipeState};
 use otai_base::BasePlugin;
-use serde::Deserialize;
 
 /// Pipes that count their runs, fail or panic on purpose.
 pub struct TestPlugin;
 
 impl Plugin for TestPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(TestPlugin)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        vec![
-            InjectableDescriptor::pipe::<Count>(),
-            InjectableDescriptor::pipe::<PanicFirst>(),
-        ]
+        otai::injectables![Count, PanicFirst]
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug)]
 pub struct CountParams {
     /// Fail (with the count in `data.count`) instead of succeeding.
     #[serde(default)]
@@ -39,24 +30,25 @@ pub struct CountParams {
 }
 
 /// Returns how often it ran (`data.count`), as a success or, with `fail`, a failure.
-#[derive(Default)]
-pub struct Count(AtomicUsize);
+#[otai::pipe]
+pub struct Count {
+    runs: AtomicUsize,
+}
 
 #[async_trait]
 impl Pipe for Count {
     type Params = CountParams;
 
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::default())
-    }
-
     async fn process(&self, params: CountParams, _ctx: &PipeContext) -> PipeResult {
-        let count = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        let count = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
         let mut data = Map::new();
         data.insert("count".into(), json!(count));
         PipeResult {
-            succeeded: !params.fail,
-            was_skipped: false,
+            state: if params.fail {
+                PipeState::Failed
+            } else {
+                PipeState::Succeeded
+            },
             message: if params.fail {
                 format!("failure #{count}")
             } else {
@@ -67,27 +59,25 @@ impl Pipe for Count {
     }
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug)]
 pub struct PanicFirstParams {
     /// How many runs panic before the pipe succeeds.
     times: usize,
 }
 
 /// Panics on its first `times` runs, then succeeds.
-#[derive(Default)]
-pub struct PanicFirst(AtomicUsize);
+#[otai::pipe]
+pub struct PanicFirst {
+    runs: AtomicUsize,
+}
 
 #[async_trait]
 impl Pipe for PanicFirst {
     type Params = PanicFirstParams;
 
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Self::default())
-    }
-
     async fn process(&self, params: PanicFirstParams, _ctx: &PipeContext) -> PipeResult {
-        let run = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
         if run <= params.times {
             panic!("deliberate panic #{run}");
         }
@@ -105,7 +95,13 @@ pub fn registry() -> ComponentRegistry {
 
 /// Builds `yaml`, panicking with the rendered errors.
 pub fn pipeline(yaml: &str) -> Pipeline {
-    Pipeline::from_yaml_str(yaml, &registry(), &AppConfig::new())
+    pipeline_with(yaml, &AppConfig::new())
+}
+
+/// Builds `yaml` with the settings `app`, panicking with the rendered errors.
+pub fn pipeline_with(yaml: &str, app: &AppConfig) -> Pipeline {
+    load_str("test.yml", yaml, app)
+        .and_then(|loaded| loaded.build(&registry()))
         .unwrap_or_else(|errors| panic!("{}", errors.render()))
 }
 

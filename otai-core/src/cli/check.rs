@@ -1,55 +1,48 @@
-//! `otai check --config FILE`.
+//! `otai check --config FILE [--online]`.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::EXIT_INVALID;
-use crate::app_config::AppConfig;
-use crate::config::{load_file_lenient, ConfigErrors};
-use crate::engine::Pipeline;
-use crate::registry::ComponentRegistry;
+/// Options of `otai check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The configuration file (YAML).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: PathBuf,
 
-/// Loads, validates and builds; prints every error, or a one-line summary.
-pub(crate) fn check(
-    path: &Path,
-    registry: &ComponentRegistry,
-    app: &AppConfig,
-    log_json: bool,
-) -> ExitCode {
-    match load_and_build(path, registry, app, log_json, false) {
-        Ok(pipeline) => super::write_stdout(&format!(
-            "{}: OK ({} services, orchestrator `{}` ({}))\n",
-            path.display(),
-            pipeline.services().len(),
-            pipeline.orchestrator().id(),
-            pipeline.orchestrator().use_key(),
-        )),
-        Err(code) => code,
-    }
+    /// Also start every service and prepare every pipe: connect to servers, authenticate,
+    /// load the models named in the config. Without it, nothing leaves the process.
+    #[arg(long)]
+    pub online: bool,
 }
 
-/// Loads the config, sets up logging from it and builds the pipeline; on error prints every
-/// mistake (loading and validation together) and returns the exit code.
-pub(crate) fn load_and_build(
-    path: &Path,
-    registry: &ComponentRegistry,
-    app: &AppConfig,
-    log_json: bool,
-    log_to_file: bool,
-) -> Result<Pipeline, ExitCode> {
-    let invalid = |errors: ConfigErrors| {
-        eprint!("{}", errors.render());
-        ExitCode::from(EXIT_INVALID)
+/// Loads, validates and builds (and, online, starts); prints every problem, or a one-line
+/// summary.
+pub(crate) fn check(args: &CheckArgs, log_json: bool) -> ExitCode {
+    let (loaded, pipeline) = match super::load_and_build(&args.config, log_json, false) {
+        Ok(built) => built,
+        Err(code) => return code,
     };
-    let (loaded, issues) = load_file_lenient(path).map_err(invalid)?;
-    // Logging first, so that building (which may log) goes where the file says.
-    if let Err(error) = crate::logging::init(
-        &loaded.config().infrastructure.logging,
-        log_json,
-        log_to_file,
-    ) {
-        eprintln!("error: {}: infrastructure.logging: {error}", path.display());
-        return Err(ExitCode::from(EXIT_INVALID));
+    if args.online {
+        let runtime = match super::runtime() {
+            Ok(runtime) => runtime,
+            Err(code) => return code,
+        };
+        if let Err(code) = runtime.block_on(super::start(&loaded, &pipeline)) {
+            return code;
+        }
     }
-    Pipeline::build_with_issues(&loaded, issues, registry, app).map_err(invalid)
+    super::write_stdout(&format!(
+        "{}: OK ({} services{}, orchestrator `{}` ({})){}\n",
+        args.config.display(),
+        pipeline.services().len(),
+        if args.online { " started" } else { "" },
+        pipeline.orchestrator().id(),
+        pipeline.orchestrator().use_key(),
+        match pipeline.warnings().len() {
+            0 => String::new(),
+            1 => ", 1 warning".to_owned(),
+            n => format!(", {n} warnings"),
+        }
+    ))
 }

@@ -5,11 +5,9 @@ use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{check::load_and_build, EXIT_FAILED, EXIT_INVALID};
-use crate::app_config::AppConfig;
+use super::{EXIT_FAILED, EXIT_INVALID};
 use crate::engine::{RunControl, TraceSink};
 use crate::pipe::PipeResult;
-use crate::registry::ComponentRegistry;
 
 /// Options of `otai run`.
 #[derive(Debug, clap::Args)]
@@ -22,8 +20,8 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "until_idle")]
     pub once: bool,
 
-    /// Run cycles (triggers firing immediately) until one does not succeed — e.g. the fetch
-    /// guard finds no more tickets — then exit 0. Drains a queue and stops.
+    /// Run cycles (triggers firing immediately) until one fetches no ticket — the queue is
+    /// drained — then exit 0. A cycle that fails for another reason stops the run with exit 1.
     #[arg(long)]
     pub until_idle: bool,
 
@@ -32,26 +30,15 @@ pub struct RunArgs {
     pub trace: Option<PathBuf>,
 }
 
-/// Validates, builds and runs.
-pub(crate) fn run(
-    args: &RunArgs,
-    registry: &ComponentRegistry,
-    app: &AppConfig,
-    log_json: bool,
-) -> ExitCode {
-    let pipeline = match load_and_build(&args.config, registry, app, log_json, true) {
-        Ok(pipeline) => pipeline,
+/// Validates, builds, starts and runs.
+pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
+    let (loaded, pipeline) = match super::load_and_build(&args.config, log_json, true) {
+        Ok(built) => built,
         Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let shutdown = CancellationToken::new();
     let mut control = RunControl::builder()
@@ -59,7 +46,7 @@ pub(crate) fn run(
         .shutdown_token(shutdown.clone());
     if let Some(path) = &args.trace {
         match TraceSink::create(path) {
-            Ok(sink) => control = control.trace(sink),
+            Ok(sink) => control = control.observer(sink),
             Err(error) => {
                 eprintln!(
                     "error: cannot create the trace file {}: {error}",
@@ -72,29 +59,16 @@ pub(crate) fn run(
     let control = control.build();
     runtime.block_on(async {
         tokio::spawn(stop_on_signal(shutdown));
+        if let Err(code) = super::start(&loaded, &pipeline).await {
+            return code;
+        }
         if args.until_idle {
-            let mut cycles = 0usize;
-            loop {
-                let result = pipeline.run(control.clone()).await;
-                cycles += 1;
-                if !result.succeeded || control.is_shutdown_requested() {
-                    let done = cycles - usize::from(!result.succeeded);
-                    return super::write_stdout(&format!(
-                        "{done} cycle(s) completed; stopped after cycle {cycles}: {}\n",
-                        summary(&result)
-                    ));
-                }
-            }
+            return until_idle(&pipeline, &control).await;
         }
         let result = pipeline.run(control.clone()).await;
         if args.once {
-            let state = if result.has_failed() {
-                "failed"
-            } else {
-                "done"
-            };
             // The exit status below says what matters; a closed stdout does not change it.
-            let _ = super::write_stdout(&format!("cycle {state}: {}\n", summary(&result)));
+            let _ = super::write_stdout(&format!("cycle {}\n", summary(&result)));
             if result.has_failed() {
                 return ExitCode::from(EXIT_FAILED);
             }
@@ -107,10 +81,56 @@ pub(crate) fn run(
     })
 }
 
+/// Runs cycles until one fetches no ticket (the normal end: the queue is drained) or fails
+/// for another reason, or a stop is requested.
+async fn until_idle(pipeline: &crate::engine::Pipeline, control: &RunControl) -> ExitCode {
+    let mut cycles = 0usize;
+    let mut tickets = 0usize;
+    loop {
+        let result = pipeline.run(control.clone()).await;
+        cycles += 1;
+        let fetched = fetched_tickets(&result);
+        if result.succeeded() {
+            tickets += fetched.unwrap_or(0);
+            if control.is_shutdown_requested() {
+                tracing::info!(cycles, tickets, "stopped on request");
+                let _ = super::write_stdout(&format!(
+                    "stopped on request after {tickets} ticket(s) in {cycles} cycle(s)\n"
+                ));
+                return ExitCode::SUCCESS;
+            }
+            continue;
+        }
+        if fetched == Some(0) || (result.was_skipped() && fetched.is_none()) {
+            tracing::info!("queue drained after {tickets} ticket(s)");
+            let _ = super::write_stdout(&format!(
+                "queue drained after {tickets} ticket(s) in {} cycle(s)\n",
+                cycles - 1
+            ));
+            return ExitCode::SUCCESS;
+        }
+        tracing::error!(cycle = cycles, "cycle {}", summary(&result));
+        let _ = super::write_stdout(&format!(
+            "stopped after {tickets} ticket(s): cycle {cycles} {}\n",
+            summary(&result)
+        ));
+        return ExitCode::from(EXIT_FAILED);
+    }
+}
+
+/// How many tickets a cycle fetched (`data.fetched_tickets` of the fetch pipe), if it did.
+fn fetched_tickets(result: &PipeResult) -> Option<usize> {
+    result
+        .data
+        .get("fetched_tickets")
+        .and_then(|tickets| tickets.as_array())
+        .map(Vec::len)
+}
+
 fn summary(result: &PipeResult) -> String {
-    let state = if result.succeeded {
+    let state = if result.succeeded() {
         "succeeded"
-    } else if result.was_skipped {
+    } else if result.was_skipped() {
         "skipped"
     } else {
         "failed"

@@ -7,71 +7,21 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::NoColor};
 
-use super::path::ConfigPath;
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
-use crate::logging::redact;
+use crate::engine::{Anchor, Issue, Severity};
+use crate::path::ConfigPath;
+use crate::redact;
 
-/// Where an issue points: the value at the path, or the key (for unknown keys).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Anchor {
-    Value,
-    Key,
-}
-
-/// A problem found at a config path, before positions are attached.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Issue {
-    pub path: ConfigPath,
-    pub anchor: Anchor,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl Issue {
-    pub fn at(path: ConfigPath, message: impl Into<String>) -> Self {
-        Self {
-            path,
-            anchor: Anchor::Value,
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    pub fn at_key(path: ConfigPath, message: impl Into<String>) -> Self {
-        Self {
-            anchor: Anchor::Key,
-            ..Self::at(path, message)
-        }
-    }
-
-    /// A serde message about the value at `path`: an unknown field points at its key.
-    pub fn from_serde(path: ConfigPath, message: String) -> Self {
-        if message.starts_with("unknown field") {
-            Self::at_key(path, message)
-        } else {
-            Self::at(path, message)
-        }
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
-        self.hint = hint;
-        self
-    }
-}
-
-/// One configuration mistake.
+/// One configuration mistake (or, with [`Severity::Warning`], a likely one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Error or warning.
+    pub severity: Severity,
     /// The file (or `<string>` for configs loaded from text).
     pub file: String,
     /// Path inside the config, below the root key (`orchestrator.params.steps[0].use`).
-    pub path: String,
+    pub path: ConfigPath,
     /// Line and column of the offending node, when known.
     pub position: Option<Position>,
     /// What is wrong.
@@ -80,13 +30,30 @@ pub struct ConfigError {
     pub hint: Option<String>,
 }
 
+impl ConfigError {
+    /// An error about the file as a whole.
+    pub fn plain(file: &str, message: impl Into<String>, hint: &str) -> Self {
+        Self {
+            severity: Severity::Error,
+            file: file.to_owned(),
+            path: ConfigPath::root(),
+            position: None,
+            message: message.into(),
+            hint: Some(hint.to_owned()),
+        }
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.severity == Severity::Warning {
+            f.write_str("warning: ")?;
+        }
         write!(f, "{}", self.file)?;
         if let Some(position) = self.position {
             write!(f, ":{position}")?;
         }
-        if !self.path.is_empty() {
+        if !self.path.is_root() {
             write!(f, ": {}", self.path)?;
         }
         write!(f, ": {}", self.message)?;
@@ -97,7 +64,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Every mistake found in one config, reported together.
+/// Every mistake found in one config, reported together (warnings included).
 #[derive(Debug, Clone)]
 pub struct ConfigErrors {
     errors: Vec<ConfigError>,
@@ -122,19 +89,20 @@ impl ConfigErrors {
         let errors = issues
             .into_iter()
             .map(|issue| {
-                let full = prefixed(root, &issue.path);
+                let full = root.join(&issue.path);
                 let position = match issue.anchor {
                     Anchor::Key => positions.key(&full).or_else(|| positions.nearest(&full)),
                     Anchor::Value => positions.nearest(&full),
                 };
-                let message = if redact::is_secret_path(&issue.path.to_string()) {
+                let message = if redact::is_secret_path(&issue.path) {
                     redact::quoted_values(&issue.message)
                 } else {
                     issue.message
                 };
                 ConfigError {
+                    severity: issue.severity,
                     file: source.name().to_owned(),
-                    path: issue.path.to_string(),
+                    path: issue.path,
                     position,
                     message,
                     hint: issue.hint,
@@ -147,7 +115,7 @@ impl ConfigErrors {
         }
     }
 
-    /// The errors.
+    /// The errors (and warnings).
     pub fn errors(&self) -> &[ConfigError] {
         &self.errors
     }
@@ -155,6 +123,18 @@ impl ConfigErrors {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Whether any of them is an error rather than a warning.
+    pub fn has_errors(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|error| error.severity == Severity::Error)
+    }
+
+    /// Adds one.
+    pub fn push(&mut self, error: ConfigError) {
+        self.errors.push(error);
     }
 
     /// Adds the errors of `other`.
@@ -173,9 +153,13 @@ impl ConfigErrors {
             SimpleFile::new(source.name().to_owned(), redact::source_text(source.text()))
         });
         for error in &self.errors {
-            let mut diagnostic = Diagnostic::error().with_message(&error.message);
+            let mut diagnostic = match error.severity {
+                Severity::Error => Diagnostic::error(),
+                Severity::Warning => Diagnostic::warning(),
+            }
+            .with_message(&error.message);
             let mut notes = Vec::new();
-            if !error.path.is_empty() {
+            if !error.path.is_root() {
                 notes.push(format!("at: {}", error.path));
             }
             if let Some(hint) = &error.hint {
@@ -198,15 +182,29 @@ impl ConfigErrors {
                 }
             }
         }
-        let count = self.errors.len();
         let mut text = String::from_utf8_lossy(&out.into_inner()).into_owned();
-        text.push_str(&format!(
-            "{count} error{} in {}\n",
-            if count == 1 { "" } else { "s" },
-            self.errors
-                .first()
-                .map_or("the configuration", |e| e.file.as_str())
-        ));
+        let errors = self
+            .errors
+            .iter()
+            .filter(|error| error.severity == Severity::Error)
+            .count();
+        let warnings = self.errors.len() - errors;
+        let mut counts = Vec::new();
+        if errors > 0 {
+            counts.push(plural(errors, "error"));
+        }
+        if warnings > 0 {
+            counts.push(plural(warnings, "warning"));
+        }
+        if !counts.is_empty() {
+            text.push_str(&format!(
+                "{} in {}\n",
+                counts.join(", "),
+                self.errors
+                    .first()
+                    .map_or("the configuration", |e| e.file.as_str())
+            ));
+        }
         text
     }
 }
@@ -225,10 +223,12 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-fn prefixed(root: &ConfigPath, path: &ConfigPath) -> ConfigPath {
-    let mut segments = root.segments().to_vec();
-    segments.extend(path.segments().iter().cloned());
-    ConfigPath::from_segments(segments)
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// The byte range of the token starting at `position`: a quoted string up to its closing

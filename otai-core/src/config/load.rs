@@ -3,18 +3,22 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::env::{is_single_reference, substitute, EnvSource};
-use super::error::{ConfigError, ConfigErrors, Issue};
-use super::model::{
-    kind_of, Infrastructure, OtaiConfig, PipeConfig, PluginRequirement, ServiceConfig,
-};
-use super::path::ConfigPath;
+use super::dotenv;
+use super::error::{ConfigError, ConfigErrors};
+use super::model::{Infrastructure, OtaiConfig};
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
-use crate::engine::params;
-use crate::logging::redact;
+use super::substitute::substitute;
+use crate::app_config::AppConfig;
+use crate::engine::{
+    Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement, ServiceSpec,
+};
+use crate::params;
+use crate::path::ConfigPath;
+use crate::pipe::PipeNode;
 use crate::registry::suggest;
-use crate::value::{Map, Number, Value};
+use crate::registry::ComponentRegistry;
+use crate::value::{kind_of, Map, Number, Value};
 
 /// Keys the root may have; the first is the canonical one, the others aliases.
 pub const ROOT_KEYS: &[&str] = &["open_ticket_ai", "otai", "cfg"];
@@ -26,7 +30,9 @@ pub struct LoadedConfig {
     root: ConfigPath,
     positions: PositionIndex,
     config: OtaiConfig,
-    env: EnvSource,
+    app: AppConfig,
+    /// Mistakes found while loading that do not stop building, reported with its findings.
+    issues: Vec<Issue>,
 }
 
 impl LoadedConfig {
@@ -40,123 +46,112 @@ impl LoadedConfig {
         &self.source
     }
 
-    /// The environment the config was loaded with (its `.env` included).
-    pub fn env(&self) -> &EnvSource {
-        &self.env
+    /// The settings to build (and to create plugins) with: the environment including the
+    /// config's `.env`, relative paths resolved against the config's directory.
+    pub fn app_config(&self) -> &AppConfig {
+        &self.app
     }
 
-    /// Turns issues found later (by the engine) into located errors.
-    pub(crate) fn errors(&self, issues: Vec<Issue>) -> ConfigErrors {
+    /// Mistakes found while loading that are reported together with the build's.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// Issues found later (by the engine) as errors located in this config.
+    pub fn errors(&self, issues: Vec<Issue>) -> ConfigErrors {
         ConfigErrors::from_issues(issues, &self.source, &self.positions, &self.root)
     }
-}
 
-/// Loads a config file; `.env` beside it fills in variables the environment lacks.
-pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigErrors> {
-    let (loaded, issues) = load_file_lenient(path)?;
-    if issues.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(loaded.errors(issues))
+    /// Checks the config against `registry` and builds it; every mistake of loading and
+    /// building comes back together. Warnings of a successful build: [`Pipeline::warnings`]
+    /// (located with [`LoadedConfig::errors`]).
+    pub fn build(&self, registry: &ComponentRegistry) -> Result<Pipeline, ConfigErrors> {
+        let built = Pipeline::build(&self.config.pipeline, registry, &self.app);
+        match built {
+            Ok(pipeline) if !self.issues.iter().any(Issue::is_error) => Ok(pipeline),
+            Ok(pipeline) => {
+                let mut issues = self.issues.clone();
+                issues.extend(pipeline.warnings().iter().cloned());
+                Err(self.errors(issues))
+            }
+            Err(found) => {
+                let mut issues = self.issues.clone();
+                issues.extend(found);
+                Err(self.errors(issues))
+            }
+        }
     }
 }
 
-/// [`load_file`] that returns the non-fatal issues beside the config.
-pub(crate) fn load_file_lenient(path: &Path) -> Result<(LoadedConfig, Vec<Issue>), ConfigErrors> {
+/// Loads a config file. The `.env` beside it fills in variables the environment lacks (for
+/// `${VAR}`, templates and plugins alike) and relative paths resolve against its directory.
+pub fn load_file(path: &Path, app: &AppConfig) -> Result<LoadedConfig, ConfigErrors> {
+    let shown = path.display().to_string();
+    let fail = |message: String, hint: &str| {
+        ConfigErrors::new(vec![ConfigError::plain(&shown, message, hint)])
+    };
     let text = std::fs::read_to_string(path).map_err(|error| {
-        ConfigErrors::new(vec![ConfigError {
-            file: path.display().to_string(),
-            path: String::new(),
-            position: None,
-            message: format!("cannot read the config file: {error}"),
-            hint: Some("check the path given to `--config`".to_owned()),
-        }])
+        fail(
+            format!("cannot read the config file: {error}"),
+            "check the path given to `--config`",
+        )
     })?;
-    let source = ConfigSource::from_file(path, text);
-    let env = EnvSource::beside(source.dir()).map_err(|message| {
-        ConfigErrors::new(vec![ConfigError {
-            file: path.display().to_string(),
-            path: String::new(),
-            position: None,
-            message,
-            hint: Some("fix or remove the `.env` file beside the config".to_owned()),
-        }])
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    let dotenv = dotenv::read_beside(&dir).map_err(|error| {
+        fail(
+            crate::report(&error),
+            "fix or remove the `.env` file beside the config",
+        )
     })?;
-    load_lenient(source, &env)
+    let app = app.clone().with_env_fallback(dotenv).with_base_dir(dir);
+    load_source(ConfigSource::from_file(path, text), &app)
 }
 
-/// Loads a config from text (embedding, tests); `name` is what errors call it.
-pub fn load_str(name: &str, text: &str) -> Result<LoadedConfig, ConfigErrors> {
-    load_source(ConfigSource::from_text(name, text), &EnvSource::default())
+/// Loads a config from text (embedding, tests); `name` is what errors call it. Relative paths
+/// resolve against `app`'s base directory (the working directory if it has none).
+pub fn load_str(name: &str, text: &str, app: &AppConfig) -> Result<LoadedConfig, ConfigErrors> {
+    load_source(ConfigSource::from_text(name, text), app)
 }
 
-/// Loads a config from a source with an explicit environment.
-pub fn load_source(source: ConfigSource, env: &EnvSource) -> Result<LoadedConfig, ConfigErrors> {
-    let (loaded, issues) = load_lenient(source, env)?;
-    if issues.is_empty() {
-        Ok(loaded)
-    } else {
-        Err(loaded.errors(issues))
-    }
-}
-
-/// Loads as far as possible: fatal problems (YAML syntax, no root, no orchestrator) are
-/// errors; the rest come back as issues beside the config, so that validation can go on and
-/// report everything at once.
-pub(crate) fn load_lenient(
-    source: ConfigSource,
-    env: &EnvSource,
-) -> Result<(LoadedConfig, Vec<Issue>), ConfigErrors> {
+/// Loads a config from a source with explicit settings. Fatal problems (YAML syntax, no root,
+/// no orchestrator) are errors; the others are kept for [`LoadedConfig::build`], so that
+/// every mistake is reported at once.
+pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig, ConfigErrors> {
     let source = Arc::new(source);
     let positions = PositionIndex::build(source.text());
     let yaml = parse_yaml(&source, &positions)?;
 
     let mut issues = Vec::new();
-    let document = to_json(&yaml, &ConfigPath::root(), env, &positions, &mut issues);
-    let (root, body) = match find_root(&document, &mut issues) {
-        Some(found) => found,
-        None => {
-            return Err(ConfigErrors::from_issues(
-                issues,
-                &source,
-                &positions,
-                &ConfigPath::root(),
-            ))
-        }
+    let document = to_json(&yaml, &ConfigPath::root(), app, &mut issues);
+    let Some((root, body)) = find_root(&document, &mut issues) else {
+        return Err(ConfigErrors::from_issues(
+            issues,
+            &source,
+            &positions,
+            &ConfigPath::root(),
+        ));
     };
     // Paths are reported relative to the root key; substitution issues below it too.
-    let root_path = ConfigPath::root().key(&root);
+    let root_path = ConfigPath::of_key(&root);
     let (mut inner, outside): (Vec<Issue>, Vec<Issue>) = issues
         .into_iter()
-        .map(|issue| match issue.path.strip_first(&root) {
-            Some(relative) => Ok(Issue {
-                path: relative,
-                ..issue
-            }),
-            None => Err(issue),
-        })
-        .fold(
-            (Vec::new(), Vec::new()),
-            |(mut inner, mut outside), issue| {
-                match issue {
-                    Ok(issue) => inner.push(issue),
-                    Err(issue) => outside.push(issue),
-                }
-                (inner, outside)
-            },
-        );
+        .partition(|issue| issue.path.starts_with(&root_path));
+    for issue in &mut inner {
+        if let Some(relative) = issue.path.strip_first(&root) {
+            issue.path = relative;
+        }
+    }
     let config = parse_body(body, &mut inner);
     match config {
-        Some(config) if outside.is_empty() => Ok((
-            LoadedConfig {
-                source,
-                root: root_path,
-                positions,
-                config,
-                env: env.clone(),
-            },
-            inner,
-        )),
+        Some(config) if outside.is_empty() => Ok(LoadedConfig {
+            source,
+            root: root_path,
+            positions,
+            config,
+            app: app.clone(),
+            issues: inner,
+        }),
         _ => {
             let mut errors =
                 ConfigErrors::from_issues(outside, &source, &positions, &ConfigPath::root());
@@ -166,6 +161,27 @@ pub(crate) fn load_lenient(
             Err(errors)
         }
     }
+}
+
+/// Builds one more pipe, declared as YAML (`{id?, use, injects?, params?}`), wired to the
+/// services of `pipeline`: for running single pipes from an embedding application or a
+/// test. Errors point into `yaml`.
+pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, ConfigErrors> {
+    let source = Arc::new(ConfigSource::from_text("<pipe>", yaml));
+    let positions = PositionIndex::build(yaml);
+    let parsed = parse_yaml(&source, &positions)?;
+    let root = ConfigPath::root();
+    let mut issues = Vec::new();
+    let value = to_json(&parsed, &root, pipeline.app_config(), &mut issues);
+    let spec = PipeSpec::parse(&value, &root, &mut issues);
+    let outcome = match spec {
+        Some(spec) if issues.is_empty() => pipeline.build_pipe(&spec),
+        _ => Err(Vec::new()),
+    };
+    outcome.map_err(|found| {
+        issues.extend(found);
+        ConfigErrors::from_issues(issues, &source, &positions, &root)
+    })
 }
 
 /// The YAML value of `source`; a syntax error carries serde_yaml's position.
@@ -178,52 +194,18 @@ fn parse_yaml(
             line: l.line(),
             column: l.column(),
         });
-        ConfigErrors::from_issues(Vec::new(), source, positions, &ConfigPath::root()).with(
-            ConfigError {
-                file: source.name().to_owned(),
-                path: String::new(),
-                position,
-                message: format!("invalid YAML: {}", strip_location(&error.to_string())),
-                hint: Some("check indentation and quoting around the marked position".to_owned()),
-            },
-        )
+        let mut errors =
+            ConfigErrors::from_issues(Vec::new(), source, positions, &ConfigPath::root());
+        errors.push(ConfigError {
+            position,
+            ..ConfigError::plain(
+                source.name(),
+                format!("invalid YAML: {}", strip_location(&error.to_string())),
+                "check indentation and quoting around the marked position",
+            )
+        });
+        errors
     })
-}
-
-/// Loads a single pipe config (`{id?, use, injects?, params?}`) from text, as the
-/// orchestrator of an otherwise empty config; errors point into that text.
-pub(crate) fn load_pipe_str(name: &str, text: &str) -> Result<LoadedConfig, ConfigErrors> {
-    let source = Arc::new(ConfigSource::from_text(name, text));
-    let positions = PositionIndex::build(text);
-    let yaml = parse_yaml(&source, &positions)?;
-    let root = ConfigPath::root();
-    let mut issues = Vec::new();
-    let value = to_json(&yaml, &root, &EnvSource::default(), &positions, &mut issues);
-    match PipeConfig::parse(&value, &root, &mut issues) {
-        Some(orchestrator) if issues.is_empty() => Ok(LoadedConfig {
-            source,
-            root,
-            positions,
-            config: OtaiConfig {
-                api_version: None,
-                plugins: Vec::new(),
-                infrastructure: Infrastructure::default(),
-                services: Vec::new(),
-                orchestrator,
-            },
-            env: EnvSource::default(),
-        }),
-        _ => Err(ConfigErrors::from_issues(
-            issues, &source, &positions, &root,
-        )),
-    }
-}
-
-impl ConfigErrors {
-    fn with(mut self, error: ConfigError) -> Self {
-        self.extend(ConfigErrors::new(vec![error]));
-        self
-    }
 }
 
 fn strip_location(message: &str) -> String {
@@ -233,13 +215,13 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. An unquoted string
-/// that is exactly one reference is re-read as a YAML scalar (so `port: ${PORT}` is a number).
+/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. Substituted text
+/// stays text: the param's type decides whether it is read as a number (see
+/// `params::lenient`), so a password `${PIN}` keeps its leading zeros.
 fn to_json(
     yaml: &serde_yaml::Value,
     path: &ConfigPath,
-    env: &EnvSource,
-    positions: &PositionIndex,
+    app: &AppConfig,
     issues: &mut Vec<Issue>,
 ) -> Value {
     use serde_yaml::Value as Y;
@@ -253,15 +235,7 @@ fn to_json(
             ));
             Value::Null
         }),
-        Y::String(text) => match substitute(text, env) {
-            // A secret stays a string even when it looks like a number.
-            Ok(value)
-                if is_single_reference(text)
-                    && positions.is_plain_scalar(path)
-                    && !path.last_key().is_some_and(redact::is_secret_key) =>
-            {
-                retype_scalar(value)
-            }
+        Y::String(text) => match substitute(text, app.environment()) {
             Ok(value) => Value::String(value),
             Err(missing) => {
                 issues.push(
@@ -278,7 +252,7 @@ fn to_json(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| to_json(item, &path.index(i), env, positions, issues))
+                .map(|(i, item)| to_json(item, &path.index(i), app, issues))
                 .collect(),
         ),
         Y::Mapping(mapping) => {
@@ -294,12 +268,12 @@ fn to_json(
                         continue;
                     }
                 };
-                let value = to_json(item, &path.key(&key), env, positions, issues);
+                let value = to_json(item, &path.key(&key), app, issues);
                 map.insert(key, value);
             }
             Value::Object(map)
         }
-        Y::Tagged(tagged) => to_json(&tagged.value, path, env, positions, issues),
+        Y::Tagged(tagged) => to_json(&tagged.value, path, app, issues),
     }
 }
 
@@ -310,14 +284,6 @@ fn number(n: &serde_yaml::Number) -> Option<Value> {
         Some(Value::Number(i.into()))
     } else {
         n.as_f64().and_then(Number::from_f64).map(Value::Number)
-    }
-}
-
-fn retype_scalar(text: String) -> Value {
-    match serde_yaml::from_str::<serde_yaml::Value>(&text) {
-        Ok(serde_yaml::Value::Number(n)) => number(&n).unwrap_or(Value::String(text)),
-        Ok(serde_yaml::Value::Bool(b)) => Value::Bool(b),
-        _ => Value::String(text),
     }
 }
 
@@ -441,21 +407,23 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
     }
     let services = parse_services(map.get("services"), &root.key("services"), issues);
     let orchestrator = match map.get("orchestrator") {
-        Some(value) => PipeConfig::parse(value, &root.key("orchestrator"), issues),
+        Some(value) => OrchestratorSpec::parse(value, &root.key("orchestrator"), issues),
         None => {
             issues.push(
                 Issue::at(root.clone(), "`orchestrator:` is missing")
-                    .hint("add `orchestrator: { use: \"base:SimpleSequentialOrchestrator\", params: { steps: [...] } }`"),
+                    .hint("add `orchestrator: { use: \"base:SimpleSequentialOrchestrator\", params: { steps: [...] } }` or `orchestrator: { runners: [ { run: { use: … } } ] }`"),
             );
             None
         }
     };
     Some(OtaiConfig {
-        api_version,
-        plugins,
         infrastructure,
-        services,
-        orchestrator: orchestrator?,
+        pipeline: PipelineSpec {
+            api_version,
+            plugins,
+            services,
+            orchestrator: orchestrator?,
+        },
     })
 }
 
@@ -465,13 +433,10 @@ fn typed<T: serde::de::DeserializeOwned>(
     issues: &mut Vec<Issue>,
 ) -> Option<T> {
     let value = value.filter(|v| !v.is_null())?;
-    match params::deserialize::<T>(value.clone()) {
+    match params::deserialize::<T>(value) {
         Ok(typed) => Some(typed),
         Err(error) => {
-            issues.push(Issue::from_serde(
-                path.join_dotted(&error.path),
-                error.message,
-            ));
+            issues.push(Issue::from_serde(path.join(&error.path), error.message));
             None
         }
     }
@@ -481,18 +446,18 @@ fn parse_services(
     value: Option<&Value>,
     path: &ConfigPath,
     issues: &mut Vec<Issue>,
-) -> Vec<ServiceConfig> {
+) -> Vec<ServiceSpec> {
     match value {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(map)) => map
             .iter()
             .filter_map(|(id, service)| {
-                ServiceConfig::parse(id, service, &path.key(id), false, issues)
+                ServiceSpec::parse(id, service, &path.key(id), false, issues)
             })
             .collect(),
         // The list form (`- id: x\n  use: …`) of the original's documentation.
         Some(Value::Array(items)) => {
-            let mut services: Vec<ServiceConfig> = Vec::new();
+            let mut services: Vec<ServiceSpec> = Vec::new();
             for (index, item) in items.iter().enumerate() {
                 let item_path = path.index(index);
                 let Some(id) = item.get("id").and_then(Value::as_str) else {
@@ -509,7 +474,7 @@ fn parse_services(
                     ));
                     continue;
                 }
-                services.extend(ServiceConfig::parse(id, item, &item_path, true, issues));
+                services.extend(ServiceSpec::parse(id, item, &item_path, true, issues));
             }
             services
         }

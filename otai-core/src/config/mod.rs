@@ -1,24 +1,31 @@
-//! Loading Open Ticket AI configuration files.
+//! Configuration files: YAML, `${VAR}`, positions, located errors, the schema.
 //!
 //! The format (see `docs/config.md`): a root key `open_ticket_ai` (aliases `otai`, `cfg`) with
 //! `api_version`, `plugins`, `infrastructure.logging`, `services` and `orchestrator`. Values
-//! may use `${VAR}` / `${VAR:-default}`; durations are ISO-8601 or humane. Loading checks the
-//! structure; [`crate::engine::Pipeline::build`] checks everything against the registry.
+//! may use `${VAR}` / `${VAR:-default}`; durations are ISO-8601 or humane.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use otai::{AppConfig, ComponentRegistry};
+//!
+//! let loaded = otai::config::load_file("config.yml".as_ref(), &AppConfig::new())?;
+//! let registry = ComponentRegistry::from_linked(loaded.app_config())?;
+//! let pipeline = loaded.build(&registry)?;
+//! # Ok(()) }
+//! ```
 
-pub mod duration;
-pub mod env;
+mod dotenv;
 pub mod error;
 mod load;
 pub mod model;
-pub mod path;
-pub mod positions;
+pub(crate) mod positions;
+pub mod schema;
 pub mod source;
+mod substitute;
 
-pub use duration::Duration;
-pub use env::EnvSource;
+pub use dotenv::DotenvError;
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load_file, load_source, load_str, LoadedConfig, ROOT_KEYS};
-pub(crate) use load::{load_file_lenient, load_pipe_str};
-pub use model::{OtaiConfig, PipeConfig, ServiceConfig};
-pub use path::ConfigPath;
+pub use load::{load_file, load_source, load_str, pipe_from_yaml, LoadedConfig, ROOT_KEYS};
+pub use model::{Infrastructure, LogFormat, LoggingConfig, OtaiConfig};
+pub use positions::Position;
 pub use source::ConfigSource;

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::Marker;
 
-use super::path::ConfigPath;
+use crate::path::ConfigPath;
 
 /// A position in the source: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,7 +31,6 @@ impl std::fmt::Display for Position {
 struct NodeInfo {
     key: Option<Position>,
     value: Option<Position>,
-    plain_scalar: bool,
 }
 
 /// Positions of keys and values by path.
@@ -54,6 +53,7 @@ impl PositionIndex {
     }
 
     /// Where the value at `path` starts.
+    #[cfg(test)]
     pub fn value(&self, path: &ConfigPath) -> Option<Position> {
         self.nodes.get(path).and_then(|n| n.value)
     }
@@ -75,23 +75,6 @@ impl PositionIndex {
             }
             current.pop()?;
         }
-    }
-
-    /// Whether the scalar at `path` was written without quotes (so `${PORT}` may become a
-    /// number after substitution, while `"${PASSWORD}"` stays a string).
-    pub fn is_plain_scalar(&self, path: &ConfigPath) -> bool {
-        self.nodes.get(path).is_some_and(|n| n.plain_scalar)
-    }
-}
-
-impl ConfigPath {
-    pub(crate) fn from_segments(segments: Vec<super::path::Segment>) -> Self {
-        segments
-            .into_iter()
-            .fold(ConfigPath::root(), |path, segment| match segment {
-                super::path::Segment::Key(key) => path.key(&key),
-                super::path::Segment::Index(index) => path.index(index),
-            })
     }
 }
 
@@ -166,14 +149,13 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         match &event {
             Event::DocumentStart => self.documents += 1,
-            Event::Scalar(_, style, ..) => {
+            Event::Scalar(..) => {
                 if self.documents > 1 {
                     return;
                 }
                 if let Some(path) = self.place(&event, mark) {
                     let info = self.nodes.entry(path).or_default();
                     info.value = Some(position(mark));
-                    info.plain_scalar = *style == TScalarStyle::Plain;
                 }
             }
             Event::Alias(_) => {
@@ -267,22 +249,5 @@ root:
             index.nearest(&missing),
             Some(Position { line: 6, column: 7 })
         );
-    }
-
-    #[test]
-    fn scalar_styles_are_recorded() {
-        let index = PositionIndex::build(SOURCE);
-        let port = ConfigPath::root()
-            .key("root")
-            .key("steps")
-            .index(0)
-            .key("port");
-        assert!(index.is_plain_scalar(&port));
-        let use_path = ConfigPath::root()
-            .key("root")
-            .key("services")
-            .key("a")
-            .key("use");
-        assert!(!index.is_plain_scalar(&use_path));
     }
 }

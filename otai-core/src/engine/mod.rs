@@ -1,12 +1,24 @@
-//! Turning a loaded config into running pipes.
+//! Checking and building a pipeline from its declarations, starting it, running it.
+//!
+//! * [`PipelineSpec`] and friends: what a pipeline is built from (the config layer reads them
+//!   from YAML);
+//! * [`Pipeline::build`]: every check, then construction — offline and fast;
+//! * [`Pipeline::start`]: services start and pipes prepare, on the async runtime;
+//! * [`Pipeline::run`]: the orchestrator runs, observed by a [`TraceSink`] if asked.
 
-pub(crate) mod build;
-pub mod control;
-pub mod node;
-pub mod params;
+mod build;
+mod issue;
+mod lifecycle;
+mod pipeline;
+mod spec;
 pub mod trace;
 
-pub use build::{Pipeline, PipelineServices};
-pub use control::{RunControl, RunControlBuilder};
-pub use node::PipeNode;
+pub use build::DEFAULT_RENDERER_ID;
+pub use issue::{Anchor, Issue, Severity};
+pub use pipeline::{Pipeline, PipelineServices};
+pub use spec::{
+    OrchestratorSpec, PipeSpec, PipelineSpec, PluginRequirement, RunnerSpec, ServiceSpec,
+};
 pub use trace::TraceSink;
+
+pub use crate::pipe::{RunControl, RunControlBuilder};

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::logging::redact;
-use crate::pipe::PipeResult;
+use crate::pipe::{PipeObserver, PipeResult};
+use crate::redact;
 use crate::value::{Map, Value};
 
 /// A destination for trace lines, shared by every pipe of a run.
@@ -68,8 +68,8 @@ impl TraceSink {
             ts: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
             pipe_id,
             use_key,
-            succeeded: result.succeeded,
-            was_skipped: result.was_skipped,
+            succeeded: result.succeeded(),
+            was_skipped: result.was_skipped(),
             message: &result.message,
             data: &data,
             duration_us: elapsed.as_micros(),
@@ -85,6 +85,12 @@ impl TraceSink {
         if let Err(error) = writer.write_all(&line).and_then(|()| writer.flush()) {
             tracing::warn!(%error, "could not write the trace file");
         }
+    }
+}
+
+impl PipeObserver for TraceSink {
+    fn pipe_finished(&self, pipe_id: &str, use_key: &str, result: &PipeResult, elapsed: Duration) {
+        self.record(pipe_id, use_key, result, elapsed);
     }
 }
 

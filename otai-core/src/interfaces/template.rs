@@ -12,7 +12,7 @@ use crate::service::Interface;
 use crate::value::{Map, Value};
 
 /// Compiles template strings. Provided by a service (`base:JinjaRenderer`).
-pub trait TemplateRenderer: Send + Sync {
+pub trait TemplateRenderer: fmt::Debug + Send + Sync {
     /// Compiles `source`; a syntax error is reported with the line inside the template.
     fn compile(&self, source: &str) -> Result<Arc<dyn CompiledTemplate>, TemplateError>;
 }
@@ -29,6 +29,14 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     /// Renders against a pipe context. A template that is exactly one `{{ expression }}`
     /// yields the expression's native value; anything else yields a string.
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError>;
+
+    /// Names the template reads that are neither in scope (`pipe_results`, `params`,
+    /// `parent_params`) nor helpers nor defined by the template itself (loop variables,
+    /// `{% set %}`): most likely typos. `otai check` warns about each. The default knows of
+    /// none.
+    fn undeclared_names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A template that failed to compile or render.

@@ -10,7 +10,7 @@ use crate::value::{Map, Value};
 
 /// A helpdesk backend (OTOBO, Znuny, OTRS, an in-memory store…).
 #[async_trait::async_trait]
-pub trait TicketSystem: Send + Sync {
+pub trait TicketSystem: fmt::Debug + Send + Sync {
     /// Tickets matching `criteria`, at most `criteria.limit`, skipping `criteria.offset`.
     async fn find_tickets(
         &self,
@@ -50,7 +50,10 @@ impl Interface for dyn TicketSystem {
 }
 
 /// Why a ticket system operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// `Display` says what failed; the cause (an HTTP error, a decoding error…) is the
+/// [`std::error::Error::source`] — [`crate::report`] prints both.
+#[derive(Debug, thiserror::Error)]
 pub enum TicketSystemError {
     /// No ticket with that id.
     #[error("ticket `{0}` does not exist")]
@@ -64,13 +67,27 @@ pub enum TicketSystemError {
         message: String,
     },
     /// The system could not be reached or answered garbage.
-    #[error("{operation} failed: {message}")]
+    #[error("{operation} failed")]
     Backend {
         /// The operation.
         operation: String,
         /// Why.
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl TicketSystemError {
+    /// A backend failure of `operation` caused by `source`.
+    pub fn backend(
+        operation: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Backend {
+            operation: operation.into(),
+            source: source.into(),
+        }
+    }
 }
 
 /// A queue, priority, state or user: by id, by name, or both.

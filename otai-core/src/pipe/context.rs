@@ -1,19 +1,26 @@
-//! What a pipe sees while it runs: earlier results, the enclosing pipe's params, run control.
+//! What a pipe sees while it runs: earlier results, the params in scope, run control.
 
 use std::sync::Arc;
 
-use crate::engine::RunControl;
-use crate::pipe::PipeResult;
+use crate::pipe::{PipeResult, RunControl};
 use crate::value::{Map, Value};
 
-/// The immutable scope a pipe runs in; extending it (with a result, or by entering a nested
-/// pipe) makes a new context and leaves the old one untouched.
+/// The immutable scope a pipe runs in; extending it (with a result, or for a pipe's nested
+/// steps) makes a new context and leaves the old one untouched.
 ///
-/// * `pipe_results` — results of the steps that ran before, by pipe id.
-/// * `params` — the rendered params of the pipe whose steps are running (for a step of a
-///   composite: the composite's params), read in templates as `params` and through
-///   `get_parent_param(key)`.
-/// * `parent_params` — the same one level further out.
+/// The scope has the original's three names, which templates read:
+///
+/// * `pipe_results` — results of the steps that ran before, by pipe id
+///   ([`PipeContext::pipe_result`]);
+/// * `parent_params` — the rendered params of the pipe whose steps are running: inside a
+///   composite, the composite's params ([`PipeContext::parent_params`]; `get_parent_param(key)`
+///   in templates);
+/// * `params` — the params of the whole run, passed down unchanged (empty unless an embedding
+///   application sets them with [`PipeContext::with_params`]).
+///
+/// A pipe that runs nested steps decides what they see: a composite hands them
+/// [`PipeContext::nested`] (its own params become their `parent_params`), a runner hands them
+/// its own context unchanged — as the original's composite and runner do.
 ///
 /// Extending is O(1): results form a persistent list shared by every context derived from
 /// the same scope, so a step costs one small allocation however many steps came before.
@@ -21,7 +28,9 @@ use crate::value::{Map, Value};
 pub struct PipeContext {
     results: Option<Arc<ResultLink>>,
     params: Arc<Value>,
-    parent: Option<Arc<PipeContext>>,
+    parent_params: Arc<Value>,
+    /// The rendered params of the pipe being processed (set by the engine).
+    own_params: Option<Arc<Value>>,
     control: RunControl,
 }
 
@@ -39,15 +48,26 @@ impl Default for PipeContext {
     }
 }
 
+fn empty_map() -> Arc<Value> {
+    Arc::new(Value::Object(Map::new()))
+}
+
 impl PipeContext {
     /// The outermost context of a run.
     pub fn new(control: RunControl) -> Self {
         Self {
             results: None,
-            params: Arc::new(Value::Object(Map::new())),
-            parent: None,
+            params: empty_map(),
+            parent_params: empty_map(),
+            own_params: None,
             control,
         }
+    }
+
+    /// This context with the run's `params` (what templates read as `params`).
+    pub fn with_params(mut self, params: Value) -> Self {
+        self.params = Arc::new(params);
+        self
     }
 
     /// This context plus the result of pipe `id` (shadowing an earlier one of that id).
@@ -63,25 +83,34 @@ impl PipeContext {
                 result,
                 older: self.results.clone(),
             })),
-            params: Arc::clone(&self.params),
-            parent: self.parent.clone(),
-            control: self.control.clone(),
+            ..self.clone()
         }
     }
 
-    /// The context a pipe hands to its nested pipes: `params` become the pipe's own rendered
-    /// params, and this context becomes their parent. Earlier results stay visible.
-    pub fn enter(&self, params: Value) -> Self {
-        self.enter_shared(Arc::new(params))
+    /// The scope for the nested steps of the pipe being processed: its own rendered params
+    /// become their `parent_params`. Earlier results stay visible.
+    pub fn nested(&self) -> Self {
+        Self {
+            parent_params: self.own_params.clone().unwrap_or_else(empty_map),
+            own_params: None,
+            ..self.clone()
+        }
     }
 
-    /// [`PipeContext::enter`] with params that are shared already.
-    pub fn enter_shared(&self, params: Arc<Value>) -> Self {
+    /// The scope for nested steps with `parent_params` given explicitly.
+    pub fn with_parent_params(&self, parent_params: Value) -> Self {
         Self {
-            results: self.results.clone(),
-            params,
-            parent: Some(Arc::new(self.clone())),
-            control: self.control.clone(),
+            parent_params: Arc::new(parent_params),
+            own_params: None,
+            ..self.clone()
+        }
+    }
+
+    /// This context while the pipe with rendered params `own` is processed.
+    pub(crate) fn for_pipe(&self, own: Arc<Value>) -> Self {
+        Self {
+            own_params: Some(own),
+            ..self.clone()
         }
     }
 
@@ -118,25 +147,29 @@ impl PipeContext {
             .map(|link| (&*link.id, link.result.as_ref()))
     }
 
-    /// The rendered params of the enclosing pipe.
+    /// The params of the run (`params` in templates).
     pub fn params(&self) -> &Value {
         &self.params
     }
 
-    /// The params one level further out (`Null` at the top).
+    /// The rendered params of the pipe whose steps are running (`parent_params` in
+    /// templates).
     pub fn parent_params(&self) -> &Value {
-        static NULL: Value = Value::Null;
-        self.parent
-            .as_deref()
-            .map_or(&NULL, |parent| parent.params())
+        &self.parent_params
     }
 
-    /// One param of the enclosing pipe.
+    /// One of [`PipeContext::parent_params`] (`get_parent_param(key)` in templates).
     pub fn parent_param(&self, key: &str) -> Option<&Value> {
-        self.params.get(key)
+        self.parent_params.get(key)
     }
 
-    /// How the current run is controlled (once mode, shutdown, tracing).
+    /// The rendered params of the pipe being processed, as a value (the typed form is the
+    /// `params` argument of [`crate::Pipe::process`]).
+    pub fn own_params(&self) -> Option<&Value> {
+        self.own_params.as_deref()
+    }
+
+    /// How the current run is controlled (once mode, shutdown, observers).
     pub fn control(&self) -> &RunControl {
         &self.control
     }
@@ -177,14 +210,25 @@ mod tests {
     }
 
     #[test]
-    fn enter_exposes_params_and_parent_params() {
-        let root = PipeContext::default().with_result("x", PipeResult::success(Map::new()));
-        let outer = root.enter(json!({"threshold": 0.8}));
-        let inner = outer.enter(json!({"name": "inner"}));
-        assert_eq!(inner.params(), &json!({"name": "inner"}));
-        assert_eq!(inner.parent_params(), &json!({"threshold": 0.8}));
-        assert_eq!(outer.parent_param("threshold"), Some(&json!(0.8)));
-        assert!(inner.pipe_result("x").is_some());
-        assert_eq!(root.parent_params(), &Value::Null);
+    fn nested_steps_see_the_pipes_own_params_as_parent_params() {
+        let root = PipeContext::default()
+            .with_params(json!({"x": 5}))
+            .with_result("r", PipeResult::success(Map::new()));
+        let composite = root.for_pipe(Arc::new(json!({"threshold": 0.8})));
+        assert_eq!(
+            composite.parent_params(),
+            &json!({}),
+            "its own caller's scope"
+        );
+        let steps = composite.nested();
+        assert_eq!(steps.parent_params(), &json!({"threshold": 0.8}));
+        assert_eq!(steps.parent_param("threshold"), Some(&json!(0.8)));
+        assert_eq!(
+            steps.params(),
+            &json!({"x": 5}),
+            "run params pass down unchanged"
+        );
+        assert!(steps.pipe_result("r").is_some());
+        assert_eq!(steps.own_params(), None);
     }
 }

@@ -4,40 +4,55 @@
 //! `#[otai::plugin]`. The attribute places a [`PluginEntry`] in the [`PLUGINS`] distributed
 //! slice at compile time; [`crate::registry::ComponentRegistry::from_linked`] walks that slice
 //! once at startup. Nothing is discovered at run time and nothing is loaded dynamically.
-
-pub mod compat;
-pub mod naming;
+//!
+//! **Compatibility** between a plugin and the core is Cargo's semver resolution: a plugin that
+//! depends on `otai-core = "1"` is compiled against the very `otai-core` the binary links
+//! (Cargo unifies all 1.x requirements into one version). A plugin built for another major
+//! version brings a second `otai-core` into the binary; that is detected at startup
+//! ([`crate::registry::RegistryError::TwoCores`]) and by `cargo xtask lint-plugins`.
 
 use crate::app_config::AppConfig;
 use crate::injectable::InjectableDescriptor;
 
+/// The naming rules of plugins, prefixes and registry keys (shared with `#[otai::plugin]`).
+pub mod naming {
+    pub use otai_naming::{
+        registry_key, registry_prefix, split_key, suggested_prefix, validate_injectable_name,
+        validate_prefix, InvalidPrefix, PLUGIN_NAME_PREFIX, REGISTRY_IDENTIFIER_SEPARATOR,
+    };
+}
+
 /// A plugin: a named set of injectables (pipes and services).
 ///
 /// ```
-/// use otai::{AppConfig, InjectableDescriptor, Plugin, PluginError};
+/// use otai::prelude::*;
 ///
 /// #[otai::plugin(prefix = "acme")]
+/// #[derive(Default)]
 /// pub struct AcmePlugin;
 ///
 /// impl Plugin for AcmePlugin {
-///     fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-///         Ok(AcmePlugin)
-///     }
-///
 ///     fn injectables(&self) -> Vec<InjectableDescriptor> {
 ///         Vec::new()
 ///     }
 /// }
 /// ```
 pub trait Plugin: Send + Sync + 'static {
-    /// Creates the plugin. A plugin may refuse to start (a commercial plugin without a valid
-    /// licence, say): startup then fails with the message of the returned error.
+    /// Creates the plugin. It runs after logging is set up and sees the config's environment
+    /// (`config.env("LICENCE_KEY")` finds a key kept in the `.env` beside the config). A plugin
+    /// may refuse to start (a commercial plugin without a valid licence, say): startup then
+    /// fails with the message of the returned error. The default creates `Self::default()`.
     fn create(config: &AppConfig) -> Result<Self, PluginError>
     where
-        Self: Sized;
+        Self: Sized + Default,
+    {
+        let _ = config;
+        Ok(Self::default())
+    }
 
-    /// Every injectable the plugin contributes. The core computes their registry keys
-    /// (`<prefix>:<name>`); a plugin never registers anything itself.
+    /// Every injectable the plugin contributes, usually `otai::injectables![A, B, …]`. The
+    /// core computes their registry keys (`<prefix>:<name>`); a plugin never registers
+    /// anything itself.
     fn injectables(&self) -> Vec<InjectableDescriptor>;
 }
 
@@ -86,8 +101,6 @@ pub struct PluginEntry {
     pub package_name: &'static str,
     /// Package version of the plugin crate.
     pub package_version: &'static str,
-    /// Version of `otai-core` the plugin was compiled against.
-    pub core_version: &'static str,
     /// Registry prefix stated explicitly with `#[otai::plugin(prefix = "…")]`.
     pub explicit_prefix: Option<&'static str>,
     /// Creates the plugin.
@@ -114,6 +127,6 @@ pub static PLUGINS: [PluginEntry];
 
 /// Boxes a plugin type's constructor as a [`PluginFactory`]; used by `#[otai::plugin]`.
 #[doc(hidden)]
-pub fn factory_of<P: Plugin>(config: &AppConfig) -> Result<Box<dyn Plugin>, PluginError> {
+pub fn factory_of<P: Plugin + Default>(config: &AppConfig) -> Result<Box<dyn Plugin>, PluginError> {
     P::create(config).map(|plugin| Box::new(plugin) as Box<dyn Plugin>)
 }

@@ -1,15 +1,14 @@
 //! The component registry: every injectable of every linked plugin, by `prefix:Name` key.
 
-pub mod suggest;
+pub(crate) mod suggest;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::app_config::AppConfig;
 use crate::injectable::{InjectableDescriptor, InjectableKind};
-use crate::plugin::compat::{check_core_compat, CompatError};
-use crate::plugin::naming::{registry_key, registry_prefix, validate_explicit_prefix};
-use crate::plugin::{Plugin, PluginEntry, PLUGINS};
+use crate::plugin::naming::{registry_key, registry_prefix, validate_prefix};
+use crate::plugin::{Plugin, PluginEntry, PluginError, PLUGINS};
 
 /// A linked plugin as the registry knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -20,8 +19,6 @@ pub struct PluginInfo {
     pub version: String,
     /// Registry prefix (`base`).
     pub prefix: String,
-    /// Version of `otai-core` the plugin was compiled against.
-    pub core_version: String,
 }
 
 /// An injectable with its key and the plugin it came from.
@@ -45,7 +42,7 @@ impl RegisteredInjectable {
 }
 
 /// A problem found while building the registry. Startup stops on any of them.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// Two injectables would get the same key.
     #[error("registry key `{key}` is registered twice: by `{first}` and by `{second}`")]
@@ -67,23 +64,14 @@ pub enum RegistryError {
         /// Second plugin's package.
         second: String,
     },
-    /// A plugin was compiled against an incompatible core.
-    #[error("plugin `{package}` {version} cannot run here: {source}")]
-    IncompatibleCore {
-        /// The plugin's package.
-        package: String,
-        /// The plugin's version.
-        version: String,
-        /// Why the versions do not fit.
-        source: CompatError,
-    },
-    /// A plugin's factory declined to start.
-    #[error("plugin `{package}` refused to start: {message}")]
+    /// A plugin's factory declined to start (its message, verbatim, is the source).
+    #[error("plugin `{package}` refused to start")]
     Refused {
         /// The plugin's package.
         package: String,
-        /// The plugin's own message, verbatim.
-        message: String,
+        /// The plugin's own error.
+        #[source]
+        source: PluginError,
     },
     /// A plugin has no usable prefix.
     #[error("plugin `{package}` has no registry prefix: {reason}")]
@@ -102,16 +90,17 @@ pub enum RegistryError {
 }
 
 /// All the problems found while building the registry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct RegistryErrors(pub Vec<RegistryError>);
 
+/// One `error: …` line per problem, each with its causes.
 impl fmt::Display for RegistryErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (index, error) in self.0.iter().enumerate() {
             if index > 0 {
                 writeln!(f)?;
             }
-            write!(f, "error: {error}")?;
+            write!(f, "error: {}", crate::report(error))?;
         }
         Ok(())
     }
@@ -144,10 +133,34 @@ pub struct ComponentRegistry {
 }
 
 impl ComponentRegistry {
-    /// Builds the registry from every plugin linked into this binary.
+    /// Builds the registry from every plugin linked into this binary. Each plugin's
+    /// [`Plugin::create`] sees `app` (the config's environment, once a config is loaded).
+    ///
+    /// Two incompatible `otai-core`s in one binary are reported as
+    /// [`RegistryError::TwoCores`], not a panic; the process's panic hook is left alone (the
+    /// hook in place prints linkme's message once; `otai::cli` silences it for the CLI).
     pub fn from_linked(app: &AppConfig) -> Result<Self, RegistryErrors> {
-        let entries = linked_entries().map_err(|error| RegistryErrors(vec![error]))?;
+        let entries = Self::linked_entries().map_err(|error| RegistryErrors(vec![error]))?;
         Self::from_entries(entries, app)
+    }
+
+    /// The plugin entries linked into this binary (see [`ComponentRegistry::from_linked`]).
+    ///
+    /// linkme names a slice's link section after the static's identifier only, so a second,
+    /// semver-incompatible `otai-core` in the same binary declares the same section and
+    /// linkme panics on first access ("duplicate #[distributed_slice]"). That panic is caught
+    /// and turned into [`RegistryError::TwoCores`]; the panic hook is not touched (swapping
+    /// it, even for a moment, could swallow a panic of another thread of an embedding
+    /// application).
+    pub fn linked_entries() -> Result<&'static [PluginEntry], RegistryError> {
+        std::panic::catch_unwind(|| -> &'static [PluginEntry] { &PLUGINS }).map_err(|payload| {
+            let detail = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "the plugin slice could not be read".to_owned());
+            RegistryError::TwoCores { detail }
+        })
     }
 
     /// Builds the registry from the given entries (tests, embedding with an explicit list).
@@ -194,6 +207,17 @@ impl ComponentRegistry {
             .filter(move |i| i.descriptor.kind() == kind)
     }
 
+    /// Every injectable declared the default for `role` (an interface, or a pipe role such as
+    /// `orchestrator`).
+    pub fn defaults_for<'a>(
+        &'a self,
+        role: &'a str,
+    ) -> impl Iterator<Item = &'a RegisteredInjectable> + 'a {
+        self.injectables
+            .values()
+            .filter(move |i| i.descriptor.defaults().contains(&role))
+    }
+
     /// Every service providing `interface`.
     pub fn by_interface<'a>(
         &'a self,
@@ -223,28 +247,19 @@ pub struct RegistryBuilder {
 }
 
 impl RegistryBuilder {
-    /// Adds a linked plugin entry: checks its core version and prefix, then creates it.
+    /// Adds a linked plugin entry: creates the plugin and registers its injectables.
     pub fn add_entry(&mut self, entry: &PluginEntry, app: &AppConfig) -> &mut Self {
-        if let Err(source) = check_core_compat(entry.core_version, crate::CORE_VERSION) {
-            self.errors.push(RegistryError::IncompatibleCore {
-                package: entry.package_name.to_owned(),
-                version: entry.package_version.to_owned(),
-                source,
-            });
-            return self;
-        }
         match (entry.factory)(app) {
             Ok(plugin) => self.add_plugin_as(
                 entry.package_name,
                 entry.package_version,
                 entry.explicit_prefix,
-                entry.core_version,
                 plugin.as_ref(),
             ),
-            Err(error) => {
+            Err(source) => {
                 self.errors.push(RegistryError::Refused {
                     package: entry.package_name.to_owned(),
-                    message: error.to_string(),
+                    source,
                 });
                 self
             }
@@ -253,7 +268,7 @@ impl RegistryBuilder {
 
     /// Adds an already created plugin under `package` (prefix derived from it).
     pub fn add_plugin(&mut self, package: &str, version: &str, plugin: &dyn Plugin) -> &mut Self {
-        self.add_plugin_as(package, version, None, crate::CORE_VERSION, plugin)
+        self.add_plugin_as(package, version, None, plugin)
     }
 
     fn add_plugin_as(
@@ -261,16 +276,15 @@ impl RegistryBuilder {
         package: &str,
         version: &str,
         explicit_prefix: Option<&str>,
-        core_version: &str,
         plugin: &dyn Plugin,
     ) -> &mut Self {
         let prefix = match explicit_prefix {
-            Some(prefix) => match validate_explicit_prefix(prefix) {
+            Some(prefix) => match validate_prefix(prefix) {
                 Ok(()) => prefix.to_owned(),
                 Err(reason) => {
                     self.errors.push(RegistryError::InvalidPrefix {
                         package: package.to_owned(),
-                        reason,
+                        reason: reason.to_string(),
                     });
                     return self;
                 }
@@ -302,7 +316,6 @@ impl RegistryBuilder {
             package: package.to_owned(),
             version: version.to_owned(),
             prefix: prefix.clone(),
-            core_version: core_version.to_owned(),
         });
         for descriptor in plugin.injectables() {
             let key = registry_key(&prefix, descriptor.name());
@@ -335,27 +348,6 @@ impl RegistryBuilder {
             Err(RegistryErrors(self.errors))
         }
     }
-}
-
-/// The linked plugin entries.
-///
-/// linkme names a slice's link section after the static's identifier only, so a second,
-/// semver-incompatible `otai-core` in the same binary declares the same section and linkme
-/// panics on first access ("duplicate #[distributed_slice]"). That panic is turned into
-/// [`RegistryError::TwoCores`] here.
-fn linked_entries() -> Result<&'static [PluginEntry], RegistryError> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(|| -> &'static [PluginEntry] { &PLUGINS });
-    std::panic::set_hook(previous_hook);
-    outcome.map_err(|payload| {
-        let detail = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_else(|| "the plugin slice could not be read".to_owned());
-        RegistryError::TwoCores { detail }
-    })
 }
 
 #[cfg(test)]

@@ -1,38 +1,34 @@
+#![allow(clippy::unwrap_used)]
+
 use super::*;
-use crate::injectable::{BuildContext, BuildError, InjectableDescriptor};
+use crate::injectable::{Injectable, InjectableDescriptor};
 use crate::interfaces::TicketSystem;
 use crate::pipe::{Pipe, PipeContext, PipeResult};
 use crate::plugin::PluginError;
+use crate::NoParams;
 
-#[derive(serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
-
+/// A pipe without slots.
+#[otai::pipe]
 struct EchoPipe;
 
 #[async_trait::async_trait]
 impl Pipe for EchoPipe {
     type Params = NoParams;
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(EchoPipe)
-    }
     async fn process(&self, _params: NoParams, _ctx: &PipeContext) -> PipeResult {
         PipeResult::success(Default::default())
     }
 }
 
-struct StorePipe;
+/// A pipe with a ticket system slot.
+#[allow(dead_code)]
+#[otai::pipe]
+struct StorePipe {
+    ticket_system: std::sync::Arc<dyn TicketSystem>,
+}
 
 #[async_trait::async_trait]
 impl Pipe for StorePipe {
     type Params = NoParams;
-    const INJECTS: &'static [crate::InjectSlot] =
-        &[crate::InjectSlot::required::<dyn TicketSystem>(
-            "ticket_system",
-        )];
-    fn build(_ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(StorePipe)
-    }
     async fn process(&self, _params: NoParams, _ctx: &PipeContext) -> PipeResult {
         PipeResult::success(Default::default())
     }
@@ -42,37 +38,33 @@ impl Pipe for StorePipe {
 struct ListPlugin(fn() -> Vec<InjectableDescriptor>);
 
 impl Plugin for ListPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(ListPlugin(Vec::new))
-    }
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         (self.0)()
     }
 }
 
 fn echo_only() -> Vec<InjectableDescriptor> {
-    vec![InjectableDescriptor::pipe::<EchoPipe>()]
+    otai::injectables![EchoPipe]
 }
 
 fn echo_and_store() -> Vec<InjectableDescriptor> {
     vec![
-        InjectableDescriptor::pipe::<EchoPipe>(),
-        InjectableDescriptor::pipe::<StorePipe>().named("Store"),
+        EchoPipe::descriptor(),
+        StorePipe::descriptor().named("Store"),
     ]
 }
 
 fn echo_twice() -> Vec<InjectableDescriptor> {
     vec![
-        InjectableDescriptor::pipe::<EchoPipe>(),
-        InjectableDescriptor::pipe::<StorePipe>().named("EchoPipe"),
+        EchoPipe::descriptor(),
+        StorePipe::descriptor().named("EchoPipe"),
     ]
 }
 
-fn entry(package: &'static str, core_version: &'static str) -> PluginEntry {
+fn entry(package: &'static str) -> PluginEntry {
     PluginEntry {
         package_name: package,
         package_version: "1.2.3",
-        core_version,
         explicit_prefix: None,
         factory: |_| Ok(Box::new(ListPlugin(echo_only))),
     }
@@ -115,13 +107,17 @@ fn duplicate_prefixes_name_both_packages() {
     builder.add_plugin("otai-same", "0.1.0", &ListPlugin(echo_only));
     builder.add_plugin("otai_same", "0.2.0", &ListPlugin(echo_only));
     let errors = builder.finish().unwrap_err();
+    let [RegistryError::DuplicatePrefix {
+        prefix,
+        first,
+        second,
+    }] = errors.0.as_slice()
+    else {
+        panic!("unexpected errors: {errors}");
+    };
     assert_eq!(
-        errors.0,
-        [RegistryError::DuplicatePrefix {
-            prefix: "same".into(),
-            first: "otai-same".into(),
-            second: "otai_same".into(),
-        }]
+        (prefix.as_str(), first.as_str(), second.as_str()),
+        ("same", "otai-same", "otai_same")
     );
 }
 
@@ -141,31 +137,15 @@ fn packages_without_the_otai_prefix_are_rejected() {
 
 #[test]
 fn explicit_prefixes_are_used() {
-    let mut acme = entry("acme-app", crate::CORE_VERSION);
+    let mut acme = entry("acme-app");
     acme.explicit_prefix = Some("acme");
     let registry = ComponentRegistry::from_entries(&[acme], &AppConfig::new()).unwrap();
     assert!(registry.get("acme:EchoPipe").is_ok());
 }
 
 #[test]
-fn incompatible_core_versions_are_startup_errors() {
-    let newer = entry("otai-future", "99.0.0");
-    let errors = ComponentRegistry::from_entries(&[newer], &AppConfig::new()).unwrap_err();
-    assert!(matches!(
-        &errors.0[0],
-        RegistryError::IncompatibleCore { package, source: CompatError::DifferentMajor { .. }, .. }
-            if package == "otai-future"
-    ));
-    let message = errors.to_string();
-    assert!(
-        message.contains("otai-future") && message.contains("99.0.0"),
-        "{message}"
-    );
-}
-
-#[test]
-fn refusing_factories_show_their_message_verbatim() {
-    let mut licensed = entry("otai-licensed", crate::CORE_VERSION);
+fn refusing_factories_show_their_message_verbatim_and_keep_it_as_the_source() {
+    let mut licensed = entry("otai-licensed");
     licensed.factory = |_| {
         Err(PluginError::refused(
             "Valid license key required. Set ACME_LICENSE_KEY.",
@@ -176,15 +156,48 @@ fn refusing_factories_show_their_message_verbatim() {
         errors.to_string(),
         "error: plugin `otai-licensed` refused to start: Valid license key required. Set ACME_LICENSE_KEY."
     );
+    let source = std::error::Error::source(&errors.0[0]).unwrap();
+    assert!(source.downcast_ref::<PluginError>().is_some());
+}
+
+#[test]
+fn factories_see_the_application_environment() {
+    let mut licensed = entry("otai-licensed");
+    licensed.factory = |app| match app.env("OTAI_TEST_LICENCE").as_deref() {
+        Some("valid") => Ok(Box::new(ListPlugin(echo_only))),
+        _ => Err(PluginError::refused("no licence")),
+    };
+    let app = AppConfig::new().with_env_fallback([("OTAI_TEST_LICENCE", "valid")]);
+    assert!(ComponentRegistry::from_entries(&[licensed], &app).is_ok());
+    assert!(ComponentRegistry::from_entries(&[licensed], &AppConfig::new()).is_err());
 }
 
 #[test]
 fn every_problem_is_reported_together() {
-    let mut refused = entry("otai-a", crate::CORE_VERSION);
+    let mut refused = entry("otai-a");
     refused.factory = |_| Err(PluginError::refused("no"));
-    let old = entry("otai-b", "0.0.1");
-    let errors = ComponentRegistry::from_entries(&[refused, old], &AppConfig::new()).unwrap_err();
+    let mut bad_prefix = entry("otai-b");
+    bad_prefix.explicit_prefix = Some("Not Kebab");
+    let errors =
+        ComponentRegistry::from_entries(&[refused, bad_prefix], &AppConfig::new()).unwrap_err();
     assert_eq!(errors.0.len(), 2);
+}
+
+#[test]
+fn defaults_are_found_by_role() {
+    let mut builder = ComponentRegistry::builder();
+    builder.add_plugin(
+        "otai-base",
+        "0.1.0",
+        &ListPlugin(|| vec![EchoPipe::descriptor().default_for("orchestrator")]),
+    );
+    let registry = builder.finish().unwrap();
+    let defaults: Vec<&str> = registry
+        .defaults_for("orchestrator")
+        .map(|i| i.key())
+        .collect();
+    assert_eq!(defaults, ["base:EchoPipe"]);
+    assert_eq!(registry.defaults_for("runner").count(), 0);
 }
 
 #[test]

@@ -1,19 +1,31 @@
 //! Services: long-lived objects shared by the pipes that inject them.
+//!
+//! A service's life has two steps:
+//!
+//! 1. **build** ([`Service::build`]) — from its params, at load time. Fast, and touching
+//!    nothing outside the process: `otai check` builds every service.
+//! 2. **start** ([`Service::start`]) — on the async runtime, before the first cycle of
+//!    `otai run` and in `otai check --online`: connect, authenticate, load a model. A failure
+//!    is reported with the service's place in the config.
+
+mod start;
 
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
+pub use start::{StartContext, StartError};
 
-use crate::injectable::{BuildContext, BuildError, InjectSlot};
+use crate::injectable::{BuildContext, BuildError};
+use crate::params::Params;
 
 /// A trait object type that services provide and slots ask for (`dyn TicketSystem`).
 ///
-/// Implement it for `dyn YourTrait` to let plugins exchange your own interfaces:
+/// Implement it for `dyn YourTrait` to let plugins exchange your own interfaces; make `Debug`
+/// a supertrait so that pipes holding one can derive `Debug`:
 ///
 /// ```
-/// pub trait Translator: Send + Sync {
+/// pub trait Translator: std::fmt::Debug + Send + Sync {
 ///     fn translate(&self, text: &str) -> String;
 /// }
 /// impl otai::Interface for dyn Translator {
@@ -26,57 +38,30 @@ pub trait Interface: Send + Sync + 'static {
 }
 
 /// A service: built once per `services:` entry and shared (`Arc`) by every pipe or service
-/// that injects it.
-///
-/// ```
-/// use otai::{provides, BuildContext, BuildError, Interface, Service};
-///
-/// pub trait Clock: Send + Sync {
-///     fn now(&self) -> u64;
-/// }
-/// impl Interface for dyn Clock {
-///     const NAME: &'static str = "Clock";
-/// }
-///
-/// #[derive(serde::Deserialize, schemars::JsonSchema)]
-/// #[serde(deny_unknown_fields)]
-/// pub struct FixedClockParams {
-///     at: u64,
-/// }
-///
-/// pub struct FixedClock(u64);
-///
-/// impl Clock for FixedClock {
-///     fn now(&self) -> u64 {
-///         self.0
-///     }
-/// }
-///
-/// impl Service for FixedClock {
-///     type Params = FixedClockParams;
-///     const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn Clock];
-///
-///     fn build(params: FixedClockParams, _ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-///         Ok(FixedClock(params.at))
-///     }
-/// }
-/// ```
+/// that injects it. Declare it with `#[otai::service(provides(…))]` (see there for an
+/// example).
+#[async_trait::async_trait]
 pub trait Service: Send + Sync + Sized + 'static {
-    /// The params, deserialized from the config (templates rendered once, at startup).
-    type Params: DeserializeOwned + schemars::JsonSchema;
+    /// The params, read from the config (templates rendered once, at load time).
+    type Params: Params;
 
-    /// Other services this one needs, by slot name.
-    const INJECTS: &'static [InjectSlot] = &[];
+    /// Builds the service from its params: fast and offline (no network, no model loading,
+    /// no files written). Injected services come from `ctx` ([`BuildContext::injected`]);
+    /// relative paths resolve with [`BuildContext::resolve_path`].
+    fn build(params: Self::Params, ctx: &BuildContext<'_>) -> Result<Self, BuildError>;
 
-    /// The interfaces this service provides; write it with [`provides!`](crate::provides).
-    const PROVIDES: &'static [Provided<Self>];
-
-    /// Builds the service.
-    fn build(params: Self::Params, ctx: &mut BuildContext<'_>) -> Result<Self, BuildError>;
+    /// Starts the service on the async runtime: connect, authenticate, load. Called once,
+    /// before the first cycle and by `otai check --online`, after the services it injects
+    /// have started. Work that blocks belongs in `tokio::task::spawn_blocking`. The default
+    /// does nothing.
+    async fn start(&self, ctx: &StartContext<'_>) -> Result<(), StartError> {
+        let _ = ctx;
+        Ok(())
+    }
 }
 
-/// One interface a service type provides, with the cast that exposes it.
-/// Created by [`provides!`](crate::provides).
+/// One interface a service type provides, with the cast that exposes it. Written by
+/// `#[otai::service(provides(…))]`, or by hand with [`provides!`](crate::provides).
 pub struct Provided<S> {
     interface: &'static str,
     type_id: fn() -> TypeId,
@@ -86,7 +71,8 @@ pub struct Provided<S> {
 type ErasedInterface = Arc<dyn Any + Send + Sync>;
 
 impl<S> Provided<S> {
-    /// Records that `S` provides `I`; `upcast` must wrap `Arc<dyn I>` (use [`provides!`](crate::provides)).
+    /// Records that `S` provides `I`; `upcast` must wrap `Arc<dyn I>` (use
+    /// [`provides!`](crate::provides)).
     #[doc(hidden)]
     pub const fn new<I: Interface + ?Sized>(upcast: fn(Arc<S>) -> ErasedInterface) -> Self {
         Self {
@@ -106,8 +92,9 @@ fn type_id_of<T: ?Sized + 'static>() -> TypeId {
     TypeId::of::<T>()
 }
 
-/// Lists the interfaces a [`Service`] provides: `provides![dyn TicketSystem, dyn Other]`.
-/// Fails to compile when the service does not implement one of them.
+/// Lists the interfaces a [`Service`] provides, for a hand-written
+/// [`crate::Injectable`] impl: `provides![dyn TicketSystem, dyn Other]`. Fails to compile when
+/// the service does not implement one of them.
 #[macro_export]
 macro_rules! provides {
     ($($interface:ty),* $(,)?) => {
@@ -119,10 +106,24 @@ macro_rules! provides {
     };
 }
 
+/// The type-erased start step of a built service.
+#[async_trait::async_trait]
+trait Startable: Send + Sync {
+    async fn start(&self, ctx: &StartContext<'_>) -> Result<(), StartError>;
+}
+
+#[async_trait::async_trait]
+impl<S: Service> Startable for S {
+    async fn start(&self, ctx: &StartContext<'_>) -> Result<(), StartError> {
+        Service::start(self, ctx).await
+    }
+}
+
 /// A built service: its id and the interfaces it provides, type-erased.
 pub struct ServiceInstance {
     id: String,
     key: String,
+    service: Arc<dyn Startable>,
     interfaces: Vec<(&'static str, TypeId, ErasedInterface)>,
 }
 
@@ -144,10 +145,15 @@ impl fmt::Debug for ServiceInstance {
 }
 
 impl ServiceInstance {
-    /// Wraps a built service.
-    pub(crate) fn new<S: Service>(id: &str, key: &str, service: S) -> Self {
+    /// Wraps a built service with the interfaces its descriptor lists.
+    pub(crate) fn new<S: Service>(
+        id: &str,
+        key: &str,
+        service: S,
+        provides: &'static [Provided<S>],
+    ) -> Self {
         let service = Arc::new(service);
-        let interfaces = S::PROVIDES
+        let interfaces = provides
             .iter()
             .map(|provided| {
                 (
@@ -160,6 +166,7 @@ impl ServiceInstance {
         Self {
             id: id.to_owned(),
             key: key.to_owned(),
+            service,
             interfaces,
         }
     }
@@ -187,5 +194,10 @@ impl ServiceInstance {
     /// Names of the interfaces the service provides.
     pub fn interface_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.interfaces.iter().map(|(name, ..)| *name)
+    }
+
+    /// Runs the service's start step.
+    pub async fn start(&self, ctx: &StartContext<'_>) -> Result<(), StartError> {
+        self.service.start(ctx).await
     }
 }

@@ -1,24 +1,20 @@
 //! Test injectables standing in for real plugins, registered explicitly (not via the slice).
-#![allow(dead_code, missing_docs)]
+//! Written on the plugin-author surface: `#[otai::pipe]`, `#[otai::service]`,
+//! `#[otai::params]`.
+#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use otai::interfaces::template::{fail_marker, is_template};
-use otai::interfaces::{
-    ClassificationError, ClassificationRequest, ClassificationResult, ClassificationService,
-    CompiledTemplate, TemplateError, TemplateRenderer, TicketSearchCriteria, TicketSystem,
-    TicketSystemError, UnifiedNote, UnifiedTicket,
-};
-use otai::value::{at_path, Value};
-use otai::{
-    async_trait, provides, AppConfig, BuildContext, BuildError, ComponentRegistry, InjectSlot,
-    InjectableDescriptor, NestedPipes, Pipe, PipeContext, PipeResult, Plugin, PluginError, Service,
-};
-use serde::Deserialize;
+use otai::interfaces::{CompiledTemplate, TemplateError, TemplateRenderer};
+use otai::prelude::*;
+use otai::value::at_path;
+use otai::{ComponentRegistry, Injectable};
 
 // ----- a tiny template language: `{{ pipe_id.key }}`, `{{ fail }}`, `{{ env:NAME }}` -----
 
+/// Renders `{{ pipe_id.key }}`, `{{ fail }}`, `{{ env:NAME }}`.
+#[otai::service(provides(TemplateRenderer), default)]
 pub struct DotRenderer;
 
 #[derive(Debug)]
@@ -89,30 +85,29 @@ impl CompiledTemplate for DotTemplate {
     }
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
-
 impl Service for DotRenderer {
-    type Params = Empty;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TemplateRenderer];
-    fn build(_: Empty, _: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    type Params = NoParams;
+    fn build(_: NoParams, _: &BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(DotRenderer)
     }
 }
 
 // ----- services -----
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
 pub struct TicketsParams {
     pub base_url: Option<String>,
-    pub password: Option<otai::Secret>,
+    pub password: Option<Secret>,
     #[serde(default)]
     pub limit: u32,
 }
 
-pub struct FakeTickets;
+/// A ticket system with no tickets; refuses `base_url: refuse` when built and
+/// `base_url: unreachable` when started.
+#[otai::service(provides(TicketSystem))]
+pub struct FakeTickets {
+    unreachable: bool,
+}
 
 #[async_trait]
 impl TicketSystem for FakeTickets {
@@ -136,17 +131,33 @@ impl TicketSystem for FakeTickets {
     }
 }
 
+#[async_trait]
 impl Service for FakeTickets {
     type Params = TicketsParams;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TicketSystem];
-    fn build(params: TicketsParams, _: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    fn build(params: TicketsParams, _: &BuildContext<'_>) -> Result<Self, BuildError> {
         if params.base_url.as_deref() == Some("refuse") {
             return Err(BuildError::new("the base URL is refused").with_hint("use another"));
         }
-        Ok(FakeTickets)
+        Ok(FakeTickets {
+            unreachable: params.base_url.as_deref() == Some("unreachable"),
+        })
+    }
+
+    async fn start(&self, _: &StartContext<'_>) -> Result<(), StartError> {
+        if self.unreachable {
+            let refused =
+                std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+            return Err(StartError::new("cannot reach the helpdesk")
+                .with_hint("check `base_url`")
+                .with_source(refused));
+        }
+        Ok(())
     }
 }
 
+/// Labels a text with the model's name; knows the models `queue` and `priority` only when
+/// asked to prepare them.
+#[otai::service(provides(ClassificationService))]
 pub struct FakeClassifier;
 
 #[async_trait]
@@ -160,25 +171,41 @@ impl ClassificationService for FakeClassifier {
             confidence: 0.9,
         })
     }
+
+    async fn prepare_model(
+        &self,
+        model_name: &str,
+        _: Option<&Secret>,
+    ) -> Result<(), ClassificationError> {
+        if model_name.starts_with("missing") {
+            return Err(ClassificationError::UnknownModel {
+                model: model_name.to_owned(),
+                message: "no such model".to_owned(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Service for FakeClassifier {
-    type Params = Empty;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn ClassificationService];
-    fn build(_: Empty, _: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    type Params = NoParams;
+    fn build(_: NoParams, _: &BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(FakeClassifier)
     }
 }
 
 /// A service that injects another service (for cycle tests).
-pub struct Chained;
+#[otai::service(provides(TicketSystem))]
+pub struct Chained {
+    next: Option<Arc<dyn TicketSystem>>,
+}
 
 impl Service for Chained {
-    type Params = Empty;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::optional::<dyn TicketSystem>("next")];
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TicketSystem];
-    fn build(_: Empty, _: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Chained)
+    type Params = NoParams;
+    fn build(_: NoParams, ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
+        Ok(Chained {
+            next: ctx.injected_optional()?,
+        })
     }
 }
 
@@ -206,28 +233,27 @@ impl TicketSystem for Chained {
 
 // ----- pipes -----
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
 pub struct StepsParams {
-    pub orchestrator_sleep: Option<otai::config::Duration>,
-    pub exception_sleep: Option<otai::config::Duration>,
+    pub orchestrator_sleep: Option<Duration>,
+    pub exception_sleep: Option<Duration>,
     pub always_retry: Option<bool>,
 }
 
-/// Runs nested `steps` in order, stopping at the first failure.
-pub struct Steps(Vec<otai::engine::PipeNode>);
+/// Runs nested `steps` in order, stopping at the first failure; the steps see its params as
+/// `parent_params`.
+#[otai::pipe]
+pub struct Steps {
+    steps: Vec<PipeNode>,
+}
 
 #[async_trait]
 impl Pipe for Steps {
     type Params = StepsParams;
-    const NESTED: &'static [NestedPipes] = &[NestedPipes::many("steps")];
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Steps(ctx.take_children("steps")?))
-    }
     async fn process(&self, _: StepsParams, ctx: &PipeContext) -> PipeResult {
-        let mut ctx = ctx.clone();
+        let mut ctx = ctx.nested();
         let mut results = Vec::new();
-        for step in &self.0 {
+        for step in &self.steps {
             let result = step.run(&ctx).await;
             ctx = ctx.with_result(step.id(), result.clone());
             let failed = result.has_failed();
@@ -241,32 +267,25 @@ impl Pipe for Steps {
 }
 
 /// `on` / `run`.
+#[otai::pipe]
 pub struct When {
-    on: otai::engine::PipeNode,
-    run: otai::engine::PipeNode,
+    on: PipeNode,
+    run: PipeNode,
 }
 
 #[async_trait]
 impl Pipe for When {
-    type Params = Empty;
-    const NESTED: &'static [NestedPipes] = &[NestedPipes::one("on"), NestedPipes::one("run")];
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(When {
-            on: ctx.take_child("on")?,
-            run: ctx.take_child("run")?,
-        })
-    }
-    async fn process(&self, _: Empty, ctx: &PipeContext) -> PipeResult {
+    type Params = NoParams;
+    async fn process(&self, _: NoParams, ctx: &PipeContext) -> PipeResult {
         let on = self.on.run(ctx).await;
-        if !on.succeeded {
+        if !on.succeeded() {
             return PipeResult::skipped("condition not met");
         }
         self.run.run(&ctx.with_result(self.on.id(), on)).await
     }
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
 pub struct ConstParams {
     pub value: Value,
     #[serde(default)]
@@ -274,14 +293,12 @@ pub struct ConstParams {
 }
 
 /// `data.value` = `params.value`; fails on the fail marker.
+#[otai::pipe]
 pub struct Const;
 
 #[async_trait]
 impl Pipe for Const {
     type Params = ConstParams;
-    fn build(_: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Const)
-    }
     async fn process(&self, params: ConstParams, _: &PipeContext) -> PipeResult {
         if otai::interfaces::template::is_fail_marker(&params.value) {
             return PipeResult::failure("fail() reached");
@@ -291,82 +308,65 @@ impl Pipe for Const {
 }
 
 /// Counts its runs; state lives in the instance.
-pub struct Counter(AtomicUsize);
+#[otai::pipe]
+pub struct Counter {
+    runs: AtomicUsize,
+}
 
 #[async_trait]
 impl Pipe for Counter {
-    type Params = Empty;
-    fn build(_: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Counter(AtomicUsize::new(0)))
-    }
-    async fn process(&self, _: Empty, _: &PipeContext) -> PipeResult {
-        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+    type Params = NoParams;
+    async fn process(&self, _: NoParams, _: &PipeContext) -> PipeResult {
+        let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
         PipeResult::success_with("value", n)
     }
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
 pub struct ClassifyParams {
     pub text: String,
     pub model_name: String,
 }
 
-pub struct Classify(Arc<dyn ClassificationService>);
+/// Classifies `text`; prepares a literal `model_name`.
+#[otai::pipe]
+pub struct Classify {
+    classification_service: Arc<dyn ClassificationService>,
+}
 
 #[async_trait]
 impl Pipe for Classify {
     type Params = ClassifyParams;
-    const INJECTS: &'static [InjectSlot] = &[InjectSlot::required::<dyn ClassificationService>(
-        "classification_service",
-    )];
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Classify(ctx.inject("classification_service")?))
-    }
     async fn process(&self, params: ClassifyParams, _: &PipeContext) -> PipeResult {
         let request = ClassificationRequest {
             text: params.text,
             model_name: params.model_name,
             api_token: None,
         };
-        match self.0.classify(&request).await {
+        match self.classification_service.classify(&request).await {
             Ok(result) => PipeResult::success_with("label", result.label),
-            Err(error) => PipeResult::failure(error.to_string()),
+            Err(error) => PipeResult::failure(otai::report(&error)),
         }
     }
-}
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FetchParams {
-    pub ticket_search_criteria: TicketSearchCriteria,
-}
-
-pub struct Fetch(Arc<dyn TicketSystem>);
-
-#[async_trait]
-impl Pipe for Fetch {
-    type Params = FetchParams;
-    const INJECTS: &'static [InjectSlot] =
-        &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Fetch(ctx.inject("ticket_system")?))
-    }
-    async fn process(&self, params: FetchParams, _: &PipeContext) -> PipeResult {
-        match self.0.find_tickets(&params.ticket_search_criteria).await {
-            Ok(tickets) => PipeResult::success_with(
-                "fetched_tickets",
-                serde_json::to_value(tickets).unwrap_or_default(),
-            ),
-            Err(error) => PipeResult::failure(error.to_string()),
-        }
+    async fn prepare(
+        &self,
+        params: &PreparedParams<'_>,
+        _: &StartContext<'_>,
+    ) -> Result<(), StartError> {
+        let Some(model) = params.literal_as::<String>("model_name") else {
+            return Ok(());
+        };
+        self.classification_service
+            .prepare_model(&model, None)
+            .await
+            .map_err(|error| StartError::new("the model cannot be loaded").with_source(error))
     }
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
 pub struct WriteParams {
-    pub ticket_id: otai::interfaces::TicketId,
+    pub ticket_id: TicketId,
     #[serde(default)]
     pub updated_ticket: Option<UnifiedTicket>,
     #[serde(default)]
@@ -374,45 +374,55 @@ pub struct WriteParams {
 }
 
 /// Stands in for UpdateTicketPipe / AddNotePipe.
-pub struct Write(Arc<dyn TicketSystem>);
+#[otai::pipe]
+pub struct Write {
+    ticket_system: Arc<dyn TicketSystem>,
+}
 
 #[async_trait]
 impl Pipe for Write {
     type Params = WriteParams;
-    const INJECTS: &'static [InjectSlot] =
-        &[InjectSlot::required::<dyn TicketSystem>("ticket_system")];
-    fn build(ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Write(ctx.inject("ticket_system")?))
-    }
     async fn process(&self, params: WriteParams, _: &PipeContext) -> PipeResult {
         let id = params.ticket_id.to_string();
         let outcome = match (&params.updated_ticket, &params.note) {
-            (Some(update), _) => self.0.update_ticket(&id, update).await,
-            (None, Some(note)) => self.0.add_note(&id, note).await,
+            (Some(update), _) => self.ticket_system.update_ticket(&id, update).await,
+            (None, Some(note)) => self.ticket_system.add_note(&id, note).await,
             (None, None) => Ok(()),
         };
         match outcome {
             Ok(()) => PipeResult::success_with("ticket_id", id),
-            Err(error) => PipeResult::failure(error.to_string()),
+            Err(error) => PipeResult::failure(otai::report(&error)),
         }
     }
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// Returns what it sees: `parent_params` and `params` of its scope.
+#[otai::pipe]
+pub struct Scope;
+
+#[async_trait]
+impl Pipe for Scope {
+    type Params = NoParams;
+    async fn process(&self, _: NoParams, ctx: &PipeContext) -> PipeResult {
+        let mut data = otai::value::Map::new();
+        data.insert("parent_params".into(), ctx.parent_params().clone());
+        data.insert("params".into(), ctx.params().clone());
+        PipeResult::success(data)
+    }
+}
+
+#[otai::params]
 pub struct TriggerParams {
-    pub interval: otai::config::Duration,
+    pub interval: Duration,
 }
 
 /// Always fires; stands in for IntervalTrigger.
+#[otai::pipe]
 pub struct Trigger;
 
 #[async_trait]
 impl Pipe for Trigger {
     type Params = TriggerParams;
-    fn build(_: &mut BuildContext<'_>) -> Result<Self, BuildError> {
-        Ok(Trigger)
-    }
     async fn process(&self, _: TriggerParams, _: &PipeContext) -> PipeResult {
         PipeResult::success(Default::default())
     }
@@ -423,9 +433,6 @@ impl Pipe for Trigger {
 struct Listed(fn() -> Vec<InjectableDescriptor>);
 
 impl Plugin for Listed {
-    fn create(_: &AppConfig) -> Result<Self, PluginError> {
-        Err(PluginError::refused("created explicitly"))
-    }
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         (self.0)()
     }
@@ -433,27 +440,35 @@ impl Plugin for Listed {
 
 fn base() -> Vec<InjectableDescriptor> {
     vec![
-        InjectableDescriptor::service::<DotRenderer>().named("JinjaRenderer"),
-        InjectableDescriptor::pipe::<Steps>().named("SimpleSequentialOrchestrator"),
-        InjectableDescriptor::pipe::<Steps>().named("CompositePipe"),
-        InjectableDescriptor::pipe::<When>().named("SimpleSequentialRunner"),
-        InjectableDescriptor::pipe::<Trigger>().named("IntervalTrigger"),
-        InjectableDescriptor::pipe::<Write>().named("UpdateTicketPipe"),
-        InjectableDescriptor::pipe::<Write>().named("AddNotePipe"),
-        InjectableDescriptor::pipe::<Const>().named("ExpressionPipe"),
-        InjectableDescriptor::pipe::<Classify>().named("ClassificationPipe"),
-        InjectableDescriptor::pipe::<Fetch>().named("FetchTicketsPipe"),
-        InjectableDescriptor::pipe::<Counter>(),
-        InjectableDescriptor::service::<Chained>(),
+        DotRenderer::descriptor().named("JinjaRenderer"),
+        Steps::descriptor()
+            .named("SimpleSequentialOrchestrator")
+            .default_for("orchestrator"),
+        Steps::descriptor().named("CompositePipe"),
+        When::descriptor()
+            .named("SimpleSequentialRunner")
+            .default_for("runner"),
+        Trigger::descriptor().named("IntervalTrigger"),
+        Write::descriptor().named("UpdateTicketPipe"),
+        Write::descriptor().named("AddNotePipe"),
+        Const::descriptor().named("ExpressionPipe"),
+        Classify::descriptor().named("ClassificationPipe"),
+        otai::pipes::FetchTicketsPipe::descriptor(),
+        Counter::descriptor(),
+        Scope::descriptor(),
+        Chained::descriptor(),
     ]
 }
 
 fn otobo() -> Vec<InjectableDescriptor> {
-    vec![InjectableDescriptor::service::<FakeTickets>().named("OTOBOZnunyTicketSystemService")]
+    vec![
+        FakeTickets::descriptor().named("OTOBOZnunyTicketSystemService"),
+        otai::pipes::FetchTicketsPipe::descriptor(),
+    ]
 }
 
 fn hf() -> Vec<InjectableDescriptor> {
-    vec![InjectableDescriptor::service::<FakeClassifier>().named("HFClassificationService")]
+    vec![FakeClassifier::descriptor().named("HFClassificationService")]
 }
 
 /// A registry with stand-ins under the real plugins' keys.

@@ -1,22 +1,22 @@
-// `#[otai::plugin]` on a factory function: the function is the plugin's factory.
+// `#[otai::plugin]` on a factory function: the function is the plugin's factory (for a
+// plugin type that cannot be `Default`).
 use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin, PluginError};
 
-pub struct Built;
+pub struct Built {
+    greeting: String,
+}
 
 impl Plugin for Built {
-    fn create(config: &AppConfig) -> Result<Self, PluginError> {
-        let _ = config;
-        Ok(Built)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
+        assert!(!self.greeting.is_empty());
         Vec::new()
     }
 }
 
 #[otai::plugin]
 fn create_plugin(config: &AppConfig) -> Result<Box<dyn Plugin>, PluginError> {
-    Built::create(config).map(|plugin| Box::new(plugin) as Box<dyn Plugin>)
+    let greeting = config.env("UI_GREETING").unwrap_or_else(|| "hello".to_owned());
+    Ok(Box::new(Built { greeting }))
 }
 
 fn main() {

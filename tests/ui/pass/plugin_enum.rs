@@ -1,14 +1,20 @@
-// `#[otai::plugin]` also goes on an enum implementing `Plugin`.
+// `#[otai::plugin]` also goes on an enum implementing `Plugin`; `create` sets it up.
 use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin, PluginError};
 
 #[otai::plugin]
+#[derive(Default)]
 pub enum EnumPlugin {
-    Only,
+    #[default]
+    Unlicensed,
+    Licensed,
 }
 
 impl Plugin for EnumPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(EnumPlugin::Only)
+    fn create(config: &AppConfig) -> Result<Self, PluginError> {
+        match config.env("UI_LICENCE") {
+            Some(_) => Ok(EnumPlugin::Licensed),
+            None => Ok(EnumPlugin::Unlicensed),
+        }
     }
 
     fn injectables(&self) -> Vec<InjectableDescriptor> {

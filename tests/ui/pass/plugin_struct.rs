@@ -1,16 +1,13 @@
 // `#[otai::plugin]` on a struct in a package named `otai-*` registers it under the prefix
-// derived from the package name.
+// derived from the package name; a plugin with nothing to set up writes only `injectables`.
 use otai::plugin::naming::registry_prefix;
-use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin, PluginError};
+use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin};
 
 #[otai::plugin]
+#[derive(Default)]
 pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(UiPlugin)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         Vec::new()
     }
@@ -23,6 +20,5 @@ fn main() {
     assert_eq!(plugins.len(), 1, "{plugins:?}");
     assert_eq!(plugins[0].package, package);
     assert_eq!(plugins[0].version, env!("CARGO_PKG_VERSION"));
-    assert_eq!(plugins[0].core_version, otai::CORE_VERSION);
     assert_eq!(Some(plugins[0].prefix.clone()), registry_prefix(package));
 }

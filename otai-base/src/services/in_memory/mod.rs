@@ -6,12 +6,12 @@
 //!   tickets:
 //!     use: base:InMemoryTicketSystem
 //!     params:
-//!       tickets_file: examples/demo-tickets.yaml   # or inline `tickets: [...]`
-//!       save_to: target/demo-tickets.out.yaml      # optional; rewritten after every change
+//!       tickets_file: demo-tickets.yaml            # or inline `tickets: [...]`
+//!       save_to: ../target/demo-tickets.out.yaml   # optional; rewritten after every change
 //!       queues: [Incoming, Billing, IT Support]    # optional; other queues are rejected
 //! ```
 //!
-//! Paths are relative to the working directory. Seed files are JSON (a list, or
+//! Paths are relative to the config file's directory. Seed files are JSON (a list, or
 //! `{tickets: [...]}`), JSON Lines (one ticket per line) or YAML (like JSON), chosen by
 //! extension. `save_to` is written in the format of its extension, atomically (a temporary
 //! file renamed over it), after every change — not before the first one, so `otai check`
@@ -23,26 +23,23 @@ mod file;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use otai::interfaces::{
-    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedEntity, UnifiedNote,
-    UnifiedTicket,
-};
-use otai::{async_trait, provides, BuildContext, BuildError, Service};
-use serde::Deserialize;
+use otai::prelude::*;
+use otai::ConfigPath;
 
 pub use file::TicketFileError;
 
 /// Params of `base:InMemoryTicketSystem`.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[otai::params]
+#[derive(Debug, Clone, Default)]
 pub struct InMemoryTicketSystemParams {
     /// Seed tickets, inline. Tickets without an `id` get the next free number.
     #[serde(default)]
     pub tickets: Vec<UnifiedTicket>,
-    /// A seed file (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`), read after `tickets`.
+    /// A seed file (`.json`, `.jsonl`, `.ndjson`, `.yaml`, `.yml`), read after `tickets`;
+    /// relative to the config file.
     #[serde(default)]
     pub tickets_file: Option<PathBuf>,
-    /// Where to write all tickets after every change.
+    /// Where to write all tickets after every change; relative to the config file.
     #[serde(default)]
     pub save_to: Option<PathBuf>,
     /// The queues that exist (by name); when given, moving a ticket to (or creating one in)
@@ -63,6 +60,7 @@ pub enum InMemoryError {
 }
 
 /// A ticket system in memory (see the [module docs](self)).
+#[otai::service(provides(TicketSystem))]
 #[derive(Debug)]
 pub struct InMemoryTicketSystem {
     store: Mutex<Store>,
@@ -172,10 +170,8 @@ impl InMemoryTicketSystem {
         let Some(path) = &self.save_to else {
             return Ok(());
         };
-        file::save(path, &store.tickets).map_err(|error| TicketSystemError::Backend {
-            operation: operation.to_owned(),
-            message: format!("could not save the tickets: {error}"),
-        })
+        file::save(path, &store.tickets)
+            .map_err(|error| TicketSystemError::backend(operation, error))
     }
 
     fn check_queue(
@@ -200,23 +196,26 @@ impl InMemoryTicketSystem {
 
 impl Service for InMemoryTicketSystem {
     type Params = InMemoryTicketSystemParams;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TicketSystem];
 
-    fn build(params: Self::Params, _ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    fn build(params: Self::Params, ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
         let mut tickets = params.tickets;
         if let Some(path) = &params.tickets_file {
-            let loaded = file::load(path)
-                .map_err(|error| BuildError::invalid_params("tickets_file", error.to_string()))?;
+            let loaded = file::load(&ctx.resolve_path(path)).map_err(|error| {
+                BuildError::new("the seed file cannot be used")
+                    .at_param(ConfigPath::of_key("tickets_file"))
+                    .with_source(error)
+            })?;
             tickets.extend(loaded);
         }
-        let mut system = Self::new(tickets)
-            .map_err(|error| BuildError::invalid_params("tickets", error.to_string()))?;
+        let mut system = Self::new(tickets).map_err(|error| {
+            BuildError::new(error.to_string()).at_param(ConfigPath::of_key("tickets"))
+        })?;
         if let Some(queues) = params.queues {
             system = system.with_queues(queues);
         }
         if let Some(path) = params.save_to {
             // Written after the first change, not now: `otai check` builds services too.
-            system = system.with_save_to(path);
+            system = system.with_save_to(ctx.resolve_path(&path));
         }
         let count = system.lock().tickets.len();
         tracing::info!(

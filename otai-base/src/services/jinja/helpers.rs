@@ -100,7 +100,7 @@ fn get_pipe_result(
         None => {
             let outcome = if result.has_failed() {
                 format!("; the pipe failed: {}", result.message)
-            } else if result.was_skipped {
+            } else if result.was_skipped() {
                 format!("; the pipe was skipped: {}", result.message)
             } else {
                 String::new()
@@ -119,7 +119,8 @@ fn has_failed(state: &State<'_, '_>, pipe_id: &str) -> Result<bool, Error> {
     Ok(find_result("has_failed", scope.ctx(), pipe_id)?.has_failed())
 }
 
-/// `get_parent_param(param_key)`: a rendered param of the enclosing pipe.
+/// `get_parent_param(param_key)`: `parent_params[param_key]`, a rendered param of the pipe
+/// whose steps are running (a composite's, an orchestrator's).
 fn get_parent_param(state: &State<'_, '_>, param_key: &str) -> Result<Jinja, Error> {
     let scope = Scope::of(state)?;
     let ctx = scope.ctx();
@@ -128,7 +129,7 @@ fn get_parent_param(state: &State<'_, '_>, param_key: &str) -> Result<Jinja, Err
         Some(value) => Ok(to_jinja(value)),
         None => {
             let known = ctx
-                .params()
+                .parent_params()
                 .as_object()
                 .map(|map| listing(map.keys().map(String::as_str)))
                 .unwrap_or_else(|| "none".to_owned());

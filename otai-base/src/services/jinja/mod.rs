@@ -14,9 +14,10 @@
 //!
 //! # Scope and helpers
 //!
-//! Variables: `pipe_results` (every result in scope by pipe id, each a map of `succeeded`,
-//! `was_skipped`, `message`, `data`), `params` (the enclosing pipe's rendered params) and
-//! `parent_params` (one level further out).
+//! Variables, as in the original: `pipe_results` (every result in scope by pipe id, each a
+//! map of `succeeded`, `was_skipped`, `message`, `data`), `parent_params` (the rendered params
+//! of the pipe whose steps are running: a composite's, an orchestrator's) and `params` (the
+//! params of the whole run, empty unless an embedding application sets them).
 //!
 //! Functions: `get_pipe_result(pipe_id, data_key='value')`, `has_failed(pipe_id)`,
 //! `get_parent_param(param_key)`, `get_env(name, default?)` (read through the application's
@@ -38,8 +39,7 @@ use std::sync::Arc;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use otai::interfaces::{CompiledTemplate, TemplateError, TemplateRenderer};
-use otai::{provides, AppConfig, BuildContext, BuildError, PipeContext, Service, Value};
-use serde::Deserialize;
+use otai::prelude::*;
 
 use self::scope::Scope;
 
@@ -47,20 +47,14 @@ use self::scope::Scope;
 const TEMPLATE_NAME: &str = "template";
 
 /// Params of `base:JinjaRenderer`: none.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct JinjaRendererParams {}
+pub type JinjaRendererParams = NoParams;
 
-/// Compiles params templates as Jinja (see the [module docs](self) for the language).
+/// Compiles params templates as Jinja (see the [module docs](self) for the language). It is
+/// the default `TemplateRenderer`: a config that configures none gets this one.
+#[otai::service(provides(TemplateRenderer), default)]
 pub struct JinjaRenderer {
     /// Settings and helpers shared by every template; cloned per template.
     prototype: Environment<'static>,
-}
-
-impl std::fmt::Debug for JinjaRenderer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JinjaRenderer").finish_non_exhaustive()
-    }
 }
 
 impl Default for JinjaRenderer {
@@ -96,9 +90,8 @@ impl JinjaRenderer {
 
 impl Service for JinjaRenderer {
     type Params = JinjaRendererParams;
-    const PROVIDES: &'static [otai::Provided<Self>] = provides![dyn TemplateRenderer];
 
-    fn build(_params: JinjaRendererParams, ctx: &mut BuildContext<'_>) -> Result<Self, BuildError> {
+    fn build(_params: JinjaRendererParams, ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
         Ok(Self::new(ctx.app_config().clone()))
     }
 }

@@ -90,8 +90,8 @@ impl Object for PipeResults {
         let pipe_id = key.as_str()?;
         let result = self.0.ctx.pipe_result(pipe_id)?;
         Some(Jinja::from_iter([
-            ("succeeded", Jinja::from(result.succeeded)),
-            ("was_skipped", Jinja::from(result.was_skipped)),
+            ("succeeded", Jinja::from(result.succeeded())),
+            ("was_skipped", Jinja::from(result.was_skipped())),
             ("message", Jinja::from(result.message.as_str())),
             (
                 "data",

@@ -30,8 +30,8 @@ fn ticket_context() -> PipeContext {
         "queue": {"name": "Incoming"},
     });
     PipeContext::default()
-        .enter(json!({"threshold": 0.8, "name": "outer"}))
-        .enter(json!({"threshold": 0.5}))
+        .with_params(json!({"x": 5}))
+        .with_parent_params(json!({"threshold": 0.5, "name": "outer"}))
         .with_result(
             "ticket_fetcher",
             PipeResult::success(data(json!({"fetched_tickets": [ticket.clone()]}))),
@@ -145,12 +145,15 @@ fn has_failed_tells_failed_from_skipped() {
 
 #[test]
 fn params_and_parent_params_are_in_scope() {
+    // As in the original: `parent_params` are the params of the pipe whose steps run,
+    // `params` those of the whole run.
     assert_eq!(
         render("{{ get_parent_param('threshold') }}").unwrap(),
         json!(0.5)
     );
-    assert_eq!(render("{{ params.threshold }}").unwrap(), json!(0.5));
+    assert_eq!(render("{{ parent_params.threshold }}").unwrap(), json!(0.5));
     assert_eq!(render("{{ parent_params.name }}").unwrap(), json!("outer"));
+    assert_eq!(render("{{ params.x }}").unwrap(), json!(5));
     let missing = error_of("{{ get_parent_param('limit') }}");
     assert!(
         missing.contains("`limit`") && missing.contains("threshold"),
@@ -344,13 +347,14 @@ fn context_data_behaves_like_lists_and_maps() {
 
 #[test]
 fn params_are_lazy_views_too() {
-    let ctx = PipeContext::default().enter(json!({"limits": {"queue": [0.8, 0.9]}, "name": "n"}));
+    let ctx = PipeContext::default()
+        .with_parent_params(json!({"limits": {"queue": [0.8, 0.9]}, "name": "n"}));
     assert_eq!(
-        render_in("{{ params.limits.queue[1] }}", &ctx).unwrap(),
+        render_in("{{ parent_params.limits.queue[1] }}", &ctx).unwrap(),
         json!(0.9)
     );
     assert_eq!(
-        render_in("{{ params }}", &ctx).unwrap(),
+        render_in("{{ parent_params }}", &ctx).unwrap(),
         json!({"limits": {"queue": [0.8, 0.9]}, "name": "n"})
     );
     assert_eq!(

@@ -1,277 +1,18 @@
-//! Params as compiled at load time: literal values with templates in their leaves.
+//! Type-checking params before anything runs: templates stand in as placeholders.
 //!
-//! Templates are compiled once per config load ([`ParamTree::compile`]) and rendered before
-//! every run of their pipe ([`ParamTree::render`]). Before anything runs, [`check`] type-checks
-//! a tree against the injectable's params type with every template replaced by a placeholder
-//! that fits whatever type is asked for, so literal mistakes are found up front while values
-//! known only at run time are accepted.
+//! A placeholder answers whatever type is asked for, so a template is accepted wherever its
+//! value will only be known at run time, while literal mistakes (a wrong type, an unknown or
+//! missing field) are found up front, with their path.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::interfaces::template::{is_template, CompiledTemplate, TemplateError, TemplateRenderer};
-use crate::logging::redact;
-use crate::pipe::PipeContext;
+use super::lenient::Lenient;
+use super::tree::ParamTree;
+use super::{config_path, ParamsError};
 use crate::value::{Map, Value};
-
-/// Params with their templates compiled. `Debug` masks secret-named entries.
-#[derive(Clone)]
-pub enum ParamTree {
-    /// A subtree without templates, shared rather than copied when the whole params are literal.
-    Literal(Arc<Value>),
-    /// A template string.
-    Template(Arc<dyn CompiledTemplate>),
-    /// A list with templates inside.
-    List(Vec<ParamTree>),
-    /// A map with templates inside.
-    Map(Vec<(String, ParamTree)>),
-}
-
-/// A template that did not compile, with where it is inside the params.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateCompileError {
-    /// Path inside the params (`note.body`).
-    pub path: String,
-    /// The compiler's message.
-    pub error: TemplateError,
-}
-
-/// A template that failed while rendering.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("params.{path}: template `{source_text}` failed: {error}")]
-pub struct RenderError {
-    /// Path inside the params.
-    pub path: String,
-    /// The template's source.
-    pub source_text: String,
-    /// What went wrong.
-    pub error: TemplateError,
-}
-
-/// Params that do not fit their type.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ParamsError {
-    /// Path inside the params (empty for the params as a whole).
-    pub path: String,
-    /// Serde's message.
-    pub message: String,
-}
-
-impl fmt::Debug for ParamTree {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Literal(value) => f
-                .debug_tuple("Literal")
-                .field(&redact::value(value))
-                .finish(),
-            Self::Template(template) => {
-                f.debug_tuple("Template").field(&template.source()).finish()
-            }
-            Self::List(items) => f.debug_tuple("List").field(items).finish(),
-            Self::Map(entries) => {
-                let mut map = f.debug_map();
-                for (key, item) in entries {
-                    if redact::is_secret_key(key) {
-                        map.entry(key, &redact::MASK);
-                    } else {
-                        map.entry(key, item);
-                    }
-                }
-                map.finish()
-            }
-        }
-    }
-}
-
-impl ParamTree {
-    /// Compiles every template in `value`. Without a renderer, a template is an error.
-    pub fn compile(
-        value: &Value,
-        renderer: Option<&dyn TemplateRenderer>,
-    ) -> Result<Self, Vec<TemplateCompileError>> {
-        let mut errors = Vec::new();
-        let tree = compile_at(value, renderer, &mut String::new(), &mut errors);
-        if errors.is_empty() {
-            Ok(tree)
-        } else {
-            Err(errors)
-        }
-    }
-
-    /// A tree holding a literal value.
-    pub fn literal(value: Value) -> Self {
-        Self::Literal(Arc::new(value))
-    }
-
-    /// Renders every template against `ctx`.
-    pub fn render(&self, ctx: &PipeContext) -> Result<Value, RenderError> {
-        self.render_at(ctx, &mut String::new())
-    }
-
-    fn render_at(&self, ctx: &PipeContext, path: &mut String) -> Result<Value, RenderError> {
-        match self {
-            Self::Literal(value) => Ok(Value::clone(value)),
-            Self::Template(template) => template.render(ctx).map_err(|error| RenderError {
-                path: display_path(path),
-                source_text: template.source().to_owned(),
-                error,
-            }),
-            Self::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (index, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    push_index(path, index);
-                    out.push(item.render_at(ctx, path)?);
-                    path.truncate(len);
-                }
-                Ok(Value::Array(out))
-            }
-            Self::Map(entries) => {
-                let mut out = Map::with_capacity(entries.len());
-                for (key, item) in entries {
-                    let len = path.len();
-                    push_key(path, key);
-                    out.insert(key.clone(), item.render_at(ctx, path)?);
-                    path.truncate(len);
-                }
-                Ok(Value::Object(out))
-            }
-        }
-    }
-
-    /// The value, if the tree holds no template.
-    pub fn as_literal(&self) -> Option<&Arc<Value>> {
-        match self {
-            Self::Literal(value) => Some(value),
-            _ => None,
-        }
-    }
-}
-
-fn compile_at(
-    value: &Value,
-    renderer: Option<&dyn TemplateRenderer>,
-    path: &mut String,
-    errors: &mut Vec<TemplateCompileError>,
-) -> ParamTree {
-    match value {
-        Value::String(text) if is_template(text) => match renderer {
-            Some(renderer) => match renderer.compile(text) {
-                Ok(template) => ParamTree::Template(template),
-                Err(error) => {
-                    errors.push(TemplateCompileError {
-                        path: display_path(path),
-                        error,
-                    });
-                    ParamTree::literal(value.clone())
-                }
-            },
-            None => {
-                errors.push(TemplateCompileError {
-                    path: display_path(path),
-                    error: TemplateError::new(
-                        "this is a template, but no service provides `TemplateRenderer`",
-                    )
-                    .with_hint("add a service `jinja_default: { use: \"base:JinjaRenderer\" }`"),
-                });
-                ParamTree::literal(value.clone())
-            }
-        },
-        Value::Array(items) => {
-            let compiled: Vec<ParamTree> = items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| {
-                    let len = path.len();
-                    push_index(path, index);
-                    let tree = compile_at(item, renderer, path, errors);
-                    path.truncate(len);
-                    tree
-                })
-                .collect();
-            if compiled.iter().all(|t| matches!(t, ParamTree::Literal(_))) {
-                ParamTree::literal(value.clone())
-            } else {
-                ParamTree::List(compiled)
-            }
-        }
-        Value::Object(map) => {
-            let compiled: Vec<(String, ParamTree)> = map
-                .iter()
-                .map(|(key, item)| {
-                    let len = path.len();
-                    push_key(path, key);
-                    let tree = compile_at(item, renderer, path, errors);
-                    path.truncate(len);
-                    (key.clone(), tree)
-                })
-                .collect();
-            if compiled
-                .iter()
-                .all(|(_, t)| matches!(t, ParamTree::Literal(_)))
-            {
-                ParamTree::literal(value.clone())
-            } else {
-                ParamTree::Map(compiled)
-            }
-        }
-        other => ParamTree::literal(other.clone()),
-    }
-}
-
-fn push_key(path: &mut String, key: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(key);
-}
-
-fn push_index(path: &mut String, index: usize) {
-    use std::fmt::Write;
-    let _ = write!(path, "[{index}]");
-}
-
-fn display_path(path: &str) -> String {
-    path.to_owned()
-}
-
-/// Turns serde_path_to_error's path (`a.b[0].c` style, `.` for the root) into ours.
-fn clean_path(path: &serde_path_to_error::Path) -> String {
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            serde_path_to_error::Segment::Seq { index } => push_index(&mut out, *index),
-            serde_path_to_error::Segment::Map { key } => push_key(&mut out, key),
-            serde_path_to_error::Segment::Enum { variant } => push_key(&mut out, variant),
-            serde_path_to_error::Segment::Unknown => {}
-        }
-    }
-    out
-}
-
-/// Deserializes rendered params into their type, with the path of the first mistake.
-pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, ParamsError> {
-    serde_path_to_error::deserialize(value).map_err(|error| ParamsError {
-        path: clean_path(error.path()),
-        message: error.inner().to_string(),
-    })
-}
-
-/// Deserializes rendered params without copying them; the path of a mistake is worked out
-/// only when there is one.
-pub fn deserialize_ref<T: DeserializeOwned>(value: &Value) -> Result<T, ParamsError> {
-    match T::deserialize(value) {
-        Ok(typed) => Ok(typed),
-        Err(_) => serde_path_to_error::deserialize::<_, T>(value).map_err(|error| ParamsError {
-            path: clean_path(error.path()),
-            message: error.inner().to_string(),
-        }),
-    }
-}
 
 /// Type-checks `tree` against `T` with placeholders for templates.
 ///
@@ -280,7 +21,7 @@ pub fn deserialize_ref<T: DeserializeOwned>(value: &Value) -> Result<T, ParamsEr
 /// by the next literal candidate (`0`, `false`, `{}`, `[]`, `null`) and the check runs again,
 /// so fields after it are still checked. A mistake found only at a templated position is not
 /// one: the value is known only at run time.
-pub fn check<T: DeserializeOwned>(tree: &ParamTree) -> Result<(), ParamsError> {
+pub(crate) fn check<T: DeserializeOwned>(tree: &ParamTree) -> Result<(), ParamsError> {
     let candidates = || {
         [
             Value::from(0),
@@ -307,7 +48,7 @@ pub fn check<T: DeserializeOwned>(tree: &ParamTree) -> Result<(), ParamsError> {
         });
         let Some(steps) = steps else {
             return Err(ParamsError {
-                path: clean_path(error.path()),
+                path: config_path(error.path()),
                 message: error.inner().to_string(),
             });
         };
@@ -420,7 +161,7 @@ macro_rules! tree_forward {
     ($($method:ident ( $($arg:ident : $ty:ty),* )),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, CheckError> {
             match self.0 {
-                ParamTree::Literal(value) => value.as_ref().$method($($arg,)* visitor).map_err(de::Error::custom),
+                ParamTree::Literal(value) => Lenient(value.as_ref()).$method($($arg,)* visitor).map_err(de::Error::custom),
                 ParamTree::Template(_) => Placeholder.$method($($arg,)* visitor),
                 _ => self.deserialize_any(visitor),
             }
@@ -433,8 +174,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => value
-                .as_ref()
+            ParamTree::Literal(value) => Lenient(value.as_ref())
                 .deserialize_any(visitor)
                 .map_err(de::Error::custom),
             ParamTree::Template(_) => Placeholder.deserialize_any(visitor),
@@ -451,8 +191,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => value
-                .as_ref()
+            ParamTree::Literal(value) => Lenient(value.as_ref())
                 .deserialize_option(visitor)
                 .map_err(de::Error::custom),
             ParamTree::Template(_) => Placeholder.deserialize_option(visitor),
@@ -466,8 +205,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, CheckError> {
         match self.0 {
-            ParamTree::Literal(value) => value
-                .as_ref()
+            ParamTree::Literal(value) => Lenient(value.as_ref())
                 .deserialize_newtype_struct(name, visitor)
                 .map_err(de::Error::custom),
             _ => visitor.visit_newtype_struct(self),
@@ -673,35 +411,12 @@ impl<'de> de::VariantAccess<'de> for Placeholder {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde::Deserialize;
     use serde_json::json;
 
-    /// A renderer whose templates render to their source with the braces stripped.
-    struct EchoRenderer;
-
-    #[derive(Debug)]
-    struct Echo(String);
-
-    impl CompiledTemplate for Echo {
-        fn source(&self) -> &str {
-            &self.0
-        }
-        fn render(&self, _ctx: &PipeContext) -> Result<Value, TemplateError> {
-            Ok(Value::String(
-                self.0.replace("{{", "").replace("}}", "").trim().to_owned(),
-            ))
-        }
-    }
-
-    impl TemplateRenderer for EchoRenderer {
-        fn compile(&self, source: &str) -> Result<Arc<dyn CompiledTemplate>, TemplateError> {
-            if source.contains("{{ {{") {
-                return Err(TemplateError::new("unexpected `{{`"));
-            }
-            Ok(Arc::new(Echo(source.to_owned())))
-        }
-    }
+    use super::super::tree::tests::compile;
+    use super::*;
+    use crate::path::ConfigPath;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -719,37 +434,6 @@ mod tests {
         limit: u32,
         note: Note,
         tags: Option<Vec<String>>,
-    }
-
-    fn compile(value: Value) -> ParamTree {
-        ParamTree::compile(&value, Some(&EchoRenderer)).unwrap()
-    }
-
-    #[test]
-    fn literal_subtrees_collapse() {
-        let tree = compile(json!({"a": [1, 2], "b": {"c": "x"}}));
-        assert!(tree.as_literal().is_some());
-    }
-
-    #[test]
-    fn templates_render_in_place() {
-        let tree = compile(json!({"a": ["{{ x }}", 2], "b": "plain"}));
-        let rendered = tree.render(&PipeContext::default()).unwrap();
-        assert_eq!(rendered, json!({"a": ["x", 2], "b": "plain"}));
-    }
-
-    #[test]
-    fn compile_errors_carry_their_path() {
-        let errors = ParamTree::compile(&json!({"note": {"body": "{{ {{"}}), Some(&EchoRenderer))
-            .unwrap_err();
-        assert_eq!(errors[0].path, "note.body");
-    }
-
-    #[test]
-    fn templates_without_renderer_are_errors() {
-        let errors = ParamTree::compile(&json!({"items": ["a", "{{ b }}"]}), None).unwrap_err();
-        assert_eq!(errors[0].path, "items[1]");
-        assert!(errors[0].error.hint.is_some());
     }
 
     #[test]
@@ -770,20 +454,33 @@ mod tests {
             "note": {"subject": "s", "body": "{{ b }}"},
         }));
         let error = check::<Params>(&tree).unwrap_err();
-        assert_eq!(error.path, "limit");
+        assert_eq!(error.path, ConfigPath::of_key("limit"));
         assert!(error.message.contains("invalid type"), "{}", error.message);
     }
 
     #[test]
+    fn numbers_written_as_text_pass() {
+        let tree = compile(json!({
+            "ticket_id": 7, "limit": "10", "note": {"subject": "s", "body": "b"},
+        }));
+        assert_eq!(check::<Params>(&tree), Ok(()));
+    }
+
+    #[test]
     fn unknown_fields_are_found_beside_templates() {
+        // Everything required is there: only the extra key can fail the check.
         let tree = compile(json!({
             "ticket_id": "{{ t }}",
             "limit": 1,
             "note": {"subject": "s", "body": "{{ b }}", "bdy": "x"},
         }));
         let error = check::<Params>(&tree).unwrap_err();
-        assert_eq!(error.path, "note.bdy");
-        assert!(error.message.contains("unknown field"), "{}", error.message);
+        assert_eq!(error.path, ConfigPath::of_key("note").key("bdy"));
+        assert!(
+            error.message.contains("unknown field `bdy`"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -801,7 +498,7 @@ mod tests {
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Timed {
-        interval: crate::config::Duration,
+        interval: crate::Duration,
         small: u8,
         name: String,
     }
@@ -810,21 +507,15 @@ mod tests {
     fn checking_goes_on_after_templates_that_refuse_the_placeholder() {
         // `Duration` rejects the string placeholder; the check retries with `0` and goes on
         // to find the literal mistake after it.
-        let tree = compile(json!({"interval": "{{ i }}", "small": "{{ s }}", "name": 5}));
+        let tree = compile(json!({"interval": "{{ i }}", "small": "{{ s }}", "name": [5]}));
         let error = check::<Timed>(&tree).unwrap_err();
-        assert_eq!(error.path, "name");
+        assert_eq!(error.path, ConfigPath::of_key("name"));
         let typo = compile(json!({"interval": "{{ i }}", "small": 1, "name": "n", "intervall": 5}));
-        assert_eq!(check::<Timed>(&typo).unwrap_err().path, "intervall");
+        assert_eq!(
+            check::<Timed>(&typo).unwrap_err().path,
+            ConfigPath::of_key("intervall")
+        );
         let fine = compile(json!({"interval": "{{ i }}", "small": "{{ s }}", "name": "{{ n }}"}));
         assert_eq!(check::<Timed>(&fine), Ok(()));
-    }
-
-    #[test]
-    fn deserialize_reports_the_path() {
-        let error = deserialize::<Params>(json!({
-            "ticket_id": "1", "limit": -1, "note": {"subject": "s", "body": "b"}
-        }))
-        .unwrap_err();
-        assert_eq!(error.path, "limit");
     }
 }

@@ -49,6 +49,12 @@ impl FromStr for Duration {
                 .map(Self)
                 .ok_or_else(invalid);
         }
+        // A bare number is seconds, as a number in the YAML is (`${SLEEP}` arrives as text).
+        if let Some(seconds) = parse_number(trimmed) {
+            return std::time::Duration::try_from_secs_f64(seconds)
+                .map(Self)
+                .map_err(|_| invalid());
+        }
         humantime::parse_duration(trimmed)
             .map(Self)
             .map_err(|_| invalid())

@@ -1,12 +1,12 @@
 //! Logging through `tracing`, configured from `infrastructure.logging`.
 
-pub mod redact;
-
 use std::fs::OpenOptions;
+use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::app_config::AppConfig;
 use crate::config::model::{LogFormat, LoggingConfig};
 
 /// Why logging could not be set up.
@@ -36,11 +36,19 @@ pub fn is_valid_level(level: &str) -> bool {
     (lower.contains('=') || lower.contains(',')) && EnvFilter::try_new(&lower).is_ok()
 }
 
+/// Whether log lines to stderr get colours: only on a terminal, and never when `NO_COLOR` is
+/// set (<https://no-color.org>).
+pub fn colours_on_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Installs the global `tracing` subscriber. `RUST_LOG`, when set, wins over the configured
-/// level. With `to_file` false, a configured log file is ignored (`otai check` writes
-/// nothing). Calling it again is harmless (the first subscriber stays).
+/// level. A relative log file is resolved against the config's directory (`app`). With
+/// `to_file` false, a configured log file is ignored (`otai check` writes nothing). Calling
+/// it again is harmless (the first subscriber stays).
 pub fn init(
     config: &LoggingConfig,
+    app: &AppConfig,
     json_override: bool,
     to_file: bool,
 ) -> Result<(), LoggingError> {
@@ -58,6 +66,7 @@ pub fn init(
         .with_target(false);
     let result = match config.file().filter(|_| to_file) {
         Some(path) => {
+            let path = &app.resolve_path(path);
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -74,7 +83,10 @@ pub fn init(
             }
         }
         None if json => builder.json().with_writer(std::io::stderr).try_init(),
-        None => builder.with_writer(std::io::stderr).try_init(),
+        None => builder
+            .with_ansi(colours_on_stderr())
+            .with_writer(std::io::stderr)
+            .try_init(),
     };
     // A subscriber installed earlier (tests, an embedding application) stays in charge.
     let _ = result;

@@ -1,10 +1,28 @@
-//! How a run is steered from outside the pipes: once mode, shutdown, tracing.
+//! How a run is steered from outside the pipes: once mode, shutdown, observers.
 
+use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::trace::TraceSink;
+use crate::pipe::PipeResult;
+
+/// Something that wants to know about every executed pipe: a trace file, metrics.
+pub trait PipeObserver: Send + Sync {
+    /// Pipe `pipe_id` (configured with `use_key`) finished with `result` after `elapsed`
+    /// (params rendering included).
+    fn pipe_finished(&self, pipe_id: &str, use_key: &str, result: &PipeResult, elapsed: Duration);
+}
+
+/// Shows that an observer is there, not what it is.
+struct Observers(Vec<Arc<dyn PipeObserver>>);
+
+impl fmt::Debug for Observers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} observer(s)", self.0.len())
+    }
+}
 
 /// Shared control of one run, reachable from every [`crate::PipeContext`].
 ///
@@ -15,11 +33,21 @@ pub struct RunControl {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     once: bool,
     shutdown: CancellationToken,
-    trace: Option<TraceSink>,
+    observers: Observers,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            once: false,
+            shutdown: CancellationToken::new(),
+            observers: Observers(Vec::new()),
+        }
+    }
 }
 
 impl RunControl {
@@ -67,18 +95,35 @@ impl RunControl {
         }
     }
 
-    /// Where executed pipes are traced, if anywhere.
-    pub fn trace(&self) -> Option<&TraceSink> {
-        self.inner.trace.as_ref()
+    /// Tells every observer that a pipe finished.
+    pub fn pipe_finished(
+        &self,
+        pipe_id: &str,
+        use_key: &str,
+        result: &PipeResult,
+        elapsed: Duration,
+    ) {
+        for observer in &self.inner.observers.0 {
+            observer.pipe_finished(pipe_id, use_key, result, elapsed);
+        }
     }
 }
 
 /// Options of a [`RunControl`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RunControlBuilder {
     once: bool,
     shutdown: Option<CancellationToken>,
-    trace: Option<TraceSink>,
+    observers: Vec<Arc<dyn PipeObserver>>,
+}
+
+impl fmt::Debug for RunControlBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunControlBuilder")
+            .field("once", &self.once)
+            .field("observers", &self.observers.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunControlBuilder {
@@ -94,9 +139,10 @@ impl RunControlBuilder {
         self
     }
 
-    /// Writes a trace line per executed pipe.
-    pub fn trace(mut self, sink: TraceSink) -> Self {
-        self.trace = Some(sink);
+    /// Tells `observer` about every executed pipe (a [`crate::engine::TraceSink`] writes a
+    /// trace file).
+    pub fn observer(mut self, observer: impl PipeObserver + 'static) -> Self {
+        self.observers.push(Arc::new(observer));
         self
     }
 
@@ -106,7 +152,7 @@ impl RunControlBuilder {
             inner: Arc::new(Inner {
                 once: self.once,
                 shutdown: self.shutdown.unwrap_or_default(),
-                trace: self.trace,
+                observers: Observers(self.observers),
             }),
         }
     }

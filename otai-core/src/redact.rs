@@ -1,19 +1,26 @@
 //! Keeping secrets out of logs and error messages.
 //!
-//! A param is secret when its name contains `password`, `token`, `secret` or `api_key`
-//! (any case), or when it is typed [`crate::Secret`].
+//! A key names a secret when one of its words (split at `_`, `-` and case changes) is
+//! `password`, `passwd`, `token`, `secret`, `apikey`, or the pair `api key`: `api_token`,
+//! `clientSecret` and `API-KEY` are secrets; `max_tokens` and `tokens_per_minute` are not.
+//! Values typed [`crate::Secret`] never print themselves in the first place.
 
+use heck::ToSnakeCase;
+
+use crate::path::ConfigPath;
 use crate::value::{Map, Value};
 
 /// The mask written in place of a secret.
 pub const MASK: &str = "***";
 
-const SECRET_WORDS: &[&str] = &["password", "passwd", "token", "secret", "api_key", "apikey"];
+const SECRET_WORDS: &[&str] = &["password", "passwd", "token", "secret", "apikey"];
 
-/// Whether a param or key of this name holds a secret.
+/// Whether a param or key of this name holds a secret (see the [module docs](self)).
 pub fn is_secret_key(name: &str) -> bool {
-    let lower = name.to_lowercase().replace('-', "_");
-    SECRET_WORDS.iter().any(|word| lower.contains(word))
+    let snake = name.replace('-', "_").to_snake_case();
+    let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
+    words.iter().any(|word| SECRET_WORDS.contains(word))
+        || words.windows(2).any(|pair| pair == ["api", "key"])
 }
 
 /// A copy of `value` with every secret-named entry masked, at any depth.
@@ -45,12 +52,9 @@ pub fn quoted_values(message: &str) -> String {
     out
 }
 
-/// Whether any key along a dotted/bracketed path (`params.auth.password`, `tokens[1]`) names
-/// a secret.
-pub fn is_secret_path(path: &str) -> bool {
-    path.split(['.', '['])
-        .map(|segment| segment.trim_end_matches(']'))
-        .any(is_secret_key)
+/// Whether any key along `path` names a secret (`params.auth.password`, `auth_token[1]`).
+pub fn is_secret_path(path: &ConfigPath) -> bool {
+    path.keys().any(is_secret_key)
 }
 
 /// A copy of `map` with every secret-named entry masked, at any depth.
@@ -133,18 +137,31 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn secret_names_are_recognised() {
+    fn secret_names_are_recognised_by_whole_words() {
         for name in [
             "password",
             "Password",
             "api_token",
             "client-secret",
+            "clientSecret",
             "API_KEY",
+            "apiKey",
             "apikey",
+            "db_passwd",
+            "token",
         ] {
             assert!(is_secret_key(name), "{name}");
         }
-        for name in ["user", "base_url", "queue"] {
+        for name in [
+            "user",
+            "base_url",
+            "queue",
+            "max_tokens",
+            "tokens_per_minute",
+            "tokenizer",
+            "secretary",
+            "keyboard_api",
+        ] {
             assert!(!is_secret_key(name), "{name}");
         }
     }
@@ -173,10 +190,19 @@ mod tests {
 
     #[test]
     fn secret_paths_are_recognised_at_any_segment() {
-        assert!(is_secret_path("params.auth.password"));
-        assert!(is_secret_path("tokens[1]"));
-        assert!(is_secret_path("api_token.value"));
-        assert!(!is_secret_path("params.ticket_search_criteria.limit"));
+        let path = |keys: &[&str]| {
+            keys.iter()
+                .fold(ConfigPath::root(), |path, key| path.key(key))
+        };
+        assert!(is_secret_path(&path(&["params", "auth", "password"])));
+        assert!(is_secret_path(&path(&["auth_token"]).index(1)));
+        assert!(is_secret_path(&path(&["api_token", "value"])));
+        assert!(!is_secret_path(&path(&[
+            "params",
+            "ticket_search_criteria",
+            "limit"
+        ])));
+        assert!(!is_secret_path(&path(&["params", "max_tokens"])));
     }
 
     #[test]

@@ -5,8 +5,9 @@ use schemars::gen::{SchemaGenerator, SchemaSettings};
 use schemars::schema::Schema;
 use serde_json::json;
 
-use crate::config::model::{Infrastructure, PluginRequirement};
-use crate::config::ROOT_KEYS;
+use super::model::Infrastructure;
+use super::ROOT_KEYS;
+use crate::engine::PluginRequirement;
 use crate::registry::ComponentRegistry;
 use crate::value::{Map, Value};
 use crate::InjectableKind;
@@ -95,6 +96,29 @@ pub fn config_schema(registry: &ComponentRegistry) -> Value {
     definitions.insert("Pipe".into(), one_of(pipes));
     definitions.insert("Service".into(), one_of(services));
     definitions.insert(
+        "Runners".into(),
+        json!({
+            "type": "object",
+            "description": "The short form: the default orchestrator running each entry's `run` when its optional `on` succeeds",
+            "properties": {
+                "runners": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "on": {"$ref": "#/definitions/Pipe"},
+                            "run": {"$ref": "#/definitions/Pipe"},
+                        },
+                        "required": ["run"],
+                        "additionalProperties": false,
+                    },
+                },
+            },
+            "required": ["runners"],
+            "additionalProperties": false,
+        }),
+    );
+    definitions.insert(
         "OtaiConfig".into(),
         json!({
             "type": "object",
@@ -103,7 +127,7 @@ pub fn config_schema(registry: &ComponentRegistry) -> Value {
                 "plugins": plugins,
                 "infrastructure": infrastructure,
                 "services": {"type": "object", "additionalProperties": {"$ref": "#/definitions/Service"}},
-                "orchestrator": {"$ref": "#/definitions/Pipe"},
+                "orchestrator": {"oneOf": [{"$ref": "#/definitions/Pipe"}, {"$ref": "#/definitions/Runners"}]},
             },
             "required": ["orchestrator"],
             "additionalProperties": false,

@@ -1,0 +1,90 @@
+//! A problem found in a pipeline's declarations, at a config path.
+
+use crate::path::ConfigPath;
+
+/// Where an issue points: the value at the path, or the key (for unknown keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The value at the path.
+    Value,
+    /// The key of the entry at the path.
+    Key,
+}
+
+/// How serious an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Probably a mistake, but the pipeline can run (a template reads a name that does not
+    /// exist).
+    Warning,
+    /// The pipeline cannot be built or started.
+    Error,
+}
+
+/// A problem found at a config path. The config layer attaches file positions and renders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Where, below the config's root key.
+    pub path: ConfigPath,
+    /// The value or the key at the path.
+    pub anchor: Anchor,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Issue {
+    /// An error about the value at `path`.
+    pub fn at(path: ConfigPath, message: impl Into<String>) -> Self {
+        Self {
+            path,
+            anchor: Anchor::Value,
+            severity: Severity::Error,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// An error about the key of the entry at `path` (an unknown key).
+    pub fn at_key(path: ConfigPath, message: impl Into<String>) -> Self {
+        Self {
+            anchor: Anchor::Key,
+            ..Self::at(path, message)
+        }
+    }
+
+    /// A serde message about the value at `path`: an unknown field points at its key.
+    pub fn from_serde(path: ConfigPath, message: String) -> Self {
+        if message.starts_with("unknown field") {
+            Self::at_key(path, message)
+        } else {
+            Self::at(path, message)
+        }
+    }
+
+    /// This issue as a warning.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Adds how to fix it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds how to fix it, if known.
+    pub fn maybe_hint(mut self, hint: Option<String>) -> Self {
+        self.hint = hint.or(self.hint);
+        self
+    }
+
+    /// Whether it stops the pipeline.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
