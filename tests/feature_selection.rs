@@ -9,9 +9,14 @@
 //! Cost: the default debug build is the `otai` that `cargo test` builds anyway
 //! (`CARGO_BIN_EXE_otai`). Every other build goes to its own target directory,
 //! `target/feature-matrix`, so that it never replaces the `otai` other tests run: one debug
-//! build of `base` only (without debuginfo), one release build of the default features, then
-//! only the `otai` crate itself is rebuilt and relinked for `base` only and for each linker
-//! variant, because the dependencies do not change. Later runs are incremental.
+//! build of `base` only (without debuginfo) runs with every `cargo test`. The release matrix
+//! (a release build of the default features — candle and reqwest included —, then only the
+//! `otai` crate rebuilt and relinked for `base` only and for each linker variant) takes many
+//! minutes from cold, so it is opt-in:
+//!
+//! ```sh
+//! cargo test --test feature_selection -- --ignored
+//! ```
 //!
 //! Linker variants (linkme's tracker reports entries vanishing under some `gc-sections`
 //! setups): rustc already links executables with `--gc-sections`, and on
@@ -224,6 +229,7 @@ fn debug_build_with_only_base_contains_only_base() {
 /// Release builds: the default features (all plugins), only `base`, and the default
 /// features again linked with explicit `--gc-sections` and with the system linker.
 #[test]
+#[ignore = "nested release builds take minutes: cargo test --test feature_selection -- --ignored"]
 fn release_builds_contain_exactly_the_selected_plugins() {
     let default = Build {
         profile: Profile::Release,

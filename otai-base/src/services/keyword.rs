@@ -543,7 +543,9 @@ mod tests {
             error.params_path().map(ToString::to_string).as_deref(),
             Some("models.queue.labels.A.keywords[1]")
         );
-        assert!(serde_json::from_value::<KeywordClassifierParams>(json!({"modles": {}})).is_err());
+        let error =
+            serde_json::from_value::<KeywordClassifierParams>(json!({"modles": {}})).unwrap_err();
+        assert!(error.to_string().contains("unknown field `modles`"), "{error}");
     }
 
     #[test]

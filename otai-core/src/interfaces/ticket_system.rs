@@ -290,7 +290,8 @@ mod tests {
             serde_json::from_value(json!({"queue": {"name": "Raw"}})).unwrap();
         assert_eq!(criteria.limit, 10);
         assert_eq!(criteria.offset, 0);
-        assert!(serde_json::from_value::<TicketSearchCriteria>(json!({"limt": 1})).is_err());
+        let error = serde_json::from_value::<TicketSearchCriteria>(json!({"limt": 1})).unwrap_err();
+        assert!(error.to_string().contains("unknown field `limt`"), "{error}");
     }
 
     #[test]
