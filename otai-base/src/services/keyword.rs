@@ -545,7 +545,10 @@ mod tests {
         );
         let error =
             serde_json::from_value::<KeywordClassifierParams>(json!({"modles": {}})).unwrap_err();
-        assert!(error.to_string().contains("unknown field `modles`"), "{error}");
+        assert!(
+            error.to_string().contains("unknown field `modles`"),
+            "{error}"
+        );
     }
 
     #[test]

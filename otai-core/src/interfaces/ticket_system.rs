@@ -291,7 +291,10 @@ mod tests {
         assert_eq!(criteria.limit, 10);
         assert_eq!(criteria.offset, 0);
         let error = serde_json::from_value::<TicketSearchCriteria>(json!({"limt": 1})).unwrap_err();
-        assert!(error.to_string().contains("unknown field `limt`"), "{error}");
+        assert!(
+            error.to_string().contains("unknown field `limt`"),
+            "{error}"
+        );
     }
 
     #[test]
