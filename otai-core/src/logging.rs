@@ -25,17 +25,6 @@ pub enum LoggingError {
     },
 }
 
-/// Whether `level` is a level or filter `tracing` understands (`INFO`, `info,otai=debug`).
-pub fn is_valid_level(level: &str) -> bool {
-    const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "warning", "error", "off"];
-    let lower = level.trim().to_lowercase();
-    if LEVELS.contains(&lower.as_str()) {
-        return true;
-    }
-    // A bare word would be read as a target name; a filter says `target=level` or lists.
-    (lower.contains('=') || lower.contains(',')) && EnvFilter::try_new(&lower).is_ok()
-}
-
 /// Whether log lines to stderr get colours: only on a terminal, and never when `NO_COLOR` is
 /// set (<https://no-color.org>).
 pub fn colours_on_stderr() -> bool {

@@ -396,7 +396,7 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
         issues,
     )
     .unwrap_or_default();
-    if !crate::logging::is_valid_level(&infrastructure.logging.level) {
+    if !infrastructure.logging.level_is_valid() {
         issues.push(
             Issue::at(
                 root.key("infrastructure").key("logging").key("level"),

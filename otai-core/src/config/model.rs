@@ -71,6 +71,20 @@ impl LoggingConfig {
     }
 }
 
+impl LoggingConfig {
+    /// Whether `level` is a level or filter `tracing` understands (`INFO`, `info,otai=debug`).
+    pub fn level_is_valid(&self) -> bool {
+        const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "warning", "error", "off"];
+        let lower = self.level.trim().to_lowercase();
+        if LEVELS.contains(&lower.as_str()) {
+            return true;
+        }
+        // A bare word would be read as a target name; a filter says `target=level` or lists.
+        (lower.contains('=') || lower.contains(','))
+            && tracing_subscriber::EnvFilter::try_new(&lower).is_ok()
+    }
+}
+
 fn default_level() -> String {
     "INFO".to_owned()
 }

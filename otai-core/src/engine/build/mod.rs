@@ -111,7 +111,7 @@ impl Pipeline {
         builder.check_requirements(spec);
         builder.build_services(&spec.services);
         let orchestrator = match &spec.orchestrator {
-            OrchestratorSpec::Pipe(pipe) => builder.build_pipe(pipe, pipe.id_or_default()),
+            OrchestratorSpec::Pipe(pipe) => builder.build_node(pipe, pipe.id_or_default()),
             OrchestratorSpec::Runners { runners, path } => builder.build_runners(runners, path),
         };
         builder.into_result(orchestrator)
@@ -124,7 +124,7 @@ impl Pipeline {
         builder.renderer = self.renderer.clone();
         builder.summaries = self.summaries.clone();
         builder.services = self.services.clone();
-        let node = builder.build_pipe(spec, spec.id_or_default());
+        let node = builder.build_node(spec, spec.id_or_default());
         match node {
             Some(node) if builder.error_count() == 0 => Ok(node),
             _ => Err(builder.issues),

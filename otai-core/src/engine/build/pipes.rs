@@ -19,7 +19,7 @@ const RUNNER_ROLE: &str = "runner";
 
 impl<'a> Builder<'a> {
     /// Validates and builds one pipe and, first, its nested pipes.
-    pub(super) fn build_pipe(&mut self, spec: &PipeSpec, id: String) -> Option<PipeNode> {
+    pub(super) fn build_node(&mut self, spec: &PipeSpec, id: String) -> Option<PipeNode> {
         let found = self.resolve(&spec.use_key, InjectableKind::Pipe, &spec.path)?;
         let descriptor = found.descriptor();
         let errors_before = self.error_count();
@@ -49,7 +49,7 @@ impl<'a> Builder<'a> {
                 ),
                 None | Some(Value::Null) => {}
                 Some(value) if slot.many => {
-                    if let Some(children) = self.build_pipe_list(&value, &field_path) {
+                    if let Some(children) = self.build_node_list(&value, &field_path) {
                         nested.insert(slot.field, NestedBuilt::Many(children));
                     }
                 }
@@ -57,7 +57,7 @@ impl<'a> Builder<'a> {
                     if let Some(child_spec) = PipeSpec::parse(&value, &field_path, &mut self.issues)
                     {
                         let child_id = child_spec.id_or_default();
-                        if let Some(child) = self.build_pipe(&child_spec, child_id) {
+                        if let Some(child) = self.build_node(&child_spec, child_id) {
                             nested.insert(slot.field, NestedBuilt::One(child));
                         }
                     }
@@ -140,7 +140,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A list of nested pipes (`steps`): ids must be unique among them.
-    fn build_pipe_list(&mut self, value: &Value, path: &ConfigPath) -> Option<Vec<PipeNode>> {
+    fn build_node_list(&mut self, value: &Value, path: &ConfigPath) -> Option<Vec<PipeNode>> {
         let Some(items) = value.as_array() else {
             self.issue(
                 Issue::at(
@@ -160,7 +160,7 @@ impl<'a> Builder<'a> {
         let mut nodes = Vec::with_capacity(specs.len());
         let mut complete = true;
         for (spec, id) in specs.iter().zip(ids) {
-            match spec.as_ref().and_then(|spec| self.build_pipe(spec, id)) {
+            match spec.as_ref().and_then(|spec| self.build_node(spec, id)) {
                 Some(node) => nodes.push(node),
                 None => complete = false,
             }
@@ -229,11 +229,11 @@ impl<'a> Builder<'a> {
         let mut steps = Vec::with_capacity(runners.len());
         let mut complete = true;
         for (index, entry) in runners.iter().enumerate() {
-            let run = self.build_pipe(&entry.run, entry.run.id_or_default());
+            let run = self.build_node(&entry.run, entry.run.id_or_default());
             let on = entry
                 .on
                 .as_ref()
-                .map(|on| self.build_pipe(on, on.id_or_default()));
+                .map(|on| self.build_node(on, on.id_or_default()));
             let step = match (on, run, runner) {
                 (None, Some(run), _) => Some(run),
                 (Some(Some(on)), Some(run), Some(runner)) => {
