@@ -112,16 +112,23 @@ fn act_v<S: Simd>(simd: S, act: Activation, x: S::f32s) -> S::f32s {
     }
 }
 
-#[inline(always)]
-fn map_in_place<S: Simd>(simd: S, data: &mut [f32], f: impl Fn(S::f32s) -> S::f32s) {
-    let (head, tail) = S::as_mut_simd_f32s(data);
-    for v in head {
-        *v = f(*v);
-    }
-    if !tail.is_empty() {
-        let v = simd.partial_load_f32s(tail);
-        simd.partial_store_f32s(tail, f(v));
-    }
+/// `data[i] = f(data[i])` over vectors and the partial tail. A macro rather than a function
+/// taking a closure: a closure is a function of its own, which LLVM may leave out of line and
+/// then compile without the vector target features (every intrinsic becoming a call).
+macro_rules! map_in_place {
+    ($simd:expr, $data:expr, |$v:ident| $body:expr) => {{
+        let simd = $simd;
+        let (head, tail) = S::as_mut_simd_f32s($data);
+        for slot in head {
+            let $v = *slot;
+            *slot = $body;
+        }
+        if !tail.is_empty() {
+            let $v = simd.partial_load_f32s(tail);
+            let r = $body;
+            simd.partial_store_f32s(tail, r);
+        }
+    }};
 }
 
 struct ActOp<'a> {
@@ -134,7 +141,7 @@ impl WithSimd for ActOp<'_> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
         let act = self.act;
-        map_in_place(simd, self.data, |v| act_v(simd, act, v));
+        map_in_place!(simd, self.data, |v| act_v(simd, act, v));
     }
 }
 
@@ -149,7 +156,7 @@ impl WithSimd for ExpOp<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        map_in_place(simd, self.0, |v| exp_v(simd, v));
+        map_in_place!(simd, self.0, |v| exp_v(simd, v));
     }
 }
 
@@ -164,7 +171,7 @@ impl WithSimd for ErfOp<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        map_in_place(simd, self.0, |v| erf_v(simd, v));
+        map_in_place!(simd, self.0, |v| erf_v(simd, v));
     }
 }
 
@@ -210,7 +217,7 @@ fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
         }
     }
     let inv = simd.splat_f32s(1.0 / sum);
-    map_in_place(simd, row, |v| simd.mul_f32s(v, inv));
+    map_in_place!(simd, row, |v| simd.mul_f32s(v, inv));
 }
 
 /// `x ← LayerNorm(x + residual)` on one row.
@@ -431,7 +438,32 @@ impl WithSimd for MatmulOp<'_> {
         let mut col0 = 0;
         for wr in weights {
             let nw = wr.b.len();
+            let wide = std::mem::size_of::<S::f32s>() >= 64;
             let mut j = 0;
+            if wide {
+                while j + 4 <= nw {
+                    let w = [
+                        &wr.w[j * k..(j + 1) * k],
+                        &wr.w[(j + 1) * k..(j + 2) * k],
+                        &wr.w[(j + 2) * k..(j + 3) * k],
+                        &wr.w[(j + 3) * k..(j + 4) * k],
+                    ];
+                    let b = [wr.b[j], wr.b[j + 1], wr.b[j + 2], wr.b[j + 3]];
+                    rows_times::<S, 4>(simd, x, m, k, w, b, out, n, col0 + j);
+                    j += 4;
+                }
+            } else {
+                while j + 3 <= nw {
+                    let w = [
+                        &wr.w[j * k..(j + 1) * k],
+                        &wr.w[(j + 1) * k..(j + 2) * k],
+                        &wr.w[(j + 2) * k..(j + 3) * k],
+                    ];
+                    let b = [wr.b[j], wr.b[j + 1], wr.b[j + 2]];
+                    rows_times::<S, 3>(simd, x, m, k, w, b, out, n, col0 + j);
+                    j += 3;
+                }
+            }
             while j + 2 <= nw {
                 let w = [&wr.w[j * k..(j + 1) * k], &wr.w[(j + 1) * k..(j + 2) * k]];
                 let b = [wr.b[j], wr.b[j + 1]];
@@ -495,15 +527,29 @@ fn dot_block<S: Simd, const MR: usize, const NR: usize>(
 ) -> [[f32; NR]; MR] {
     let zero = simd.splat_f32s(0.0);
     let mut acc = [[zero; NR]; MR];
-    let av: [(&[S::f32s], &[f32]); MR] = std::array::from_fn(|i| S::as_simd_f32s(a[i]));
-    let wv: [(&[S::f32s], &[f32]); NR] = std::array::from_fn(|j| S::as_simd_f32s(w[j]));
+    // No closures here (see `map_in_place!`).
+    let mut av: [(&[S::f32s], &[f32]); MR] = [(&[], &[]); MR];
+    for i in 0..MR {
+        av[i] = S::as_simd_f32s(a[i]);
+    }
+    let mut wv: [(&[S::f32s], &[f32]); NR] = [(&[], &[]); NR];
+    for j in 0..NR {
+        wv[j] = S::as_simd_f32s(w[j]);
+    }
     let len = wv[0].0.len();
-    let avh: [&[S::f32s]; MR] = std::array::from_fn(|i| &av[i].0[..len]);
-    let wvh: [&[S::f32s]; NR] = std::array::from_fn(|j| &wv[j].0[..len]);
+    for i in 0..MR {
+        av[i].0 = &av[i].0[..len];
+    }
+    for j in 0..NR {
+        wv[j].0 = &wv[j].0[..len];
+    }
     for kk in 0..len {
-        let wk: [S::f32s; NR] = std::array::from_fn(|j| wvh[j][kk]);
+        let mut wk = [zero; NR];
+        for j in 0..NR {
+            wk[j] = wv[j].0[kk];
+        }
         for i in 0..MR {
-            let a = avh[i][kk];
+            let a = av[i].0[kk];
             for j in 0..NR {
                 acc[i][j] = simd.mul_add_f32s(a, wk[j], acc[i][j]);
             }
@@ -513,8 +559,8 @@ fn dot_block<S: Simd, const MR: usize, const NR: usize>(
     for i in 0..MR {
         for j in 0..NR {
             let mut s = simd.reduce_sum_f32s(acc[i][j]);
-            for (x, y) in av[i].1.iter().zip(wv[j].1) {
-                s += x * y;
+            for t in 0..av[i].1.len().min(wv[j].1.len()) {
+                s += av[i].1[t] * wv[j].1[t];
             }
             res[i][j] = s;
         }
