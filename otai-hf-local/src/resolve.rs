@@ -19,7 +19,10 @@ use crate::HfError;
 /// honoured (the process environment, or the service's own view with its `.env` file), and
 /// tests pass a map instead of mutating the process environment.
 #[derive(Clone)]
-pub struct EnvView(Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+pub struct EnvView(Arc<EnvLookup>);
+
+/// The lookup function behind an [`EnvView`].
+type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl EnvView {
     /// The process environment.
