@@ -3,9 +3,37 @@
 //! Open Ticket AI plugin `hf-local`: local HuggingFace text classification. Its registry keys
 //! start with `hf-local:`.
 //!
-//! The classification service (`hf-local:HFClassificationService`, on candle + tokenizers)
-//! arrives with its own issue; until then the plugin is registered and contributes no
-//! injectables.
+//! This crate holds the inference engine of the classification service: local Hugging Face
+//! text-classification models (BERT, DistilBERT, RoBERTa, XLM-RoBERTa) in pure Rust, with the
+//! results of `transformers.pipeline("text-classification")(text, truncation=True)`.
+//! The service wrapper (`hf-local:HFClassificationService`) calls:
+//!
+//! * [`ModelStore::get`]: resolve a `model_name` (directory or Hub id in the local cache) and
+//!   load it once (LRU of 16, loads off the async workers, concurrent requests share a load);
+//! * [`TextClassifier::classify`]: classify one text through the model's micro-batcher, or
+//!   [`TextClassifier::classify_batch`] for many texts at once (blocking).
+//!
+//! Modules, one job each: [`resolve`] (where a model is), [`config`] (`config.json`),
+//! [`tokenize`] (the pipeline's tokenizer call), [`weights`] (mmapped safetensors or
+//! `pytorch_model.bin`), [`kernels`] (vectorized f32 math), [`model`] (encoder and heads),
+//! `classifier` (one loaded model), `batcher` (micro-batching), `store` (the cache).
+
+mod batcher;
+mod classifier;
+pub mod config;
+mod error;
+pub mod kernels;
+pub mod model;
+pub mod resolve;
+mod store;
+pub mod tokenize;
+pub mod weights;
+
+pub use classifier::{score, EngineSettings, Prediction, TextClassifier};
+pub use config::{ModelConfig, ScoreFn};
+pub use error::HfError;
+pub use resolve::{resolve_model, EnvView, ResolveSettings};
+pub use store::{ModelStore, StoreSettings};
 
 use otai::{InjectableDescriptor, Plugin};
 

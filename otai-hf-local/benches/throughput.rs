@@ -1,0 +1,75 @@
+//! Throughput of the engine on the 256 ticket texts: `texts/s` at a given batch size and thread
+//! count, plus every prediction (so the caller can compare them with the pipeline's).
+//!
+//! ```text
+//! cargo bench -p otai-hf-local --bench throughput -- --model DIR [--threads N] [--batch B]
+//!     [--texts benches/tickets.json] [--rounds R] [--out predictions.json]
+//! ```
+//! Normally run by `benches/compare.py`, which also runs `transformers` and prints the ratio.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use otai_hf_local::{EngineSettings, TextClassifier};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(model) = arg(&args, "--model") else {
+        eprintln!("throughput: no --model DIR given (run benches/compare.py); nothing to do");
+        return;
+    };
+    let threads: usize = arg(&args, "--threads").map_or(1, |v| v.parse().unwrap());
+    let batch: usize = arg(&args, "--batch").map_or(1, |v| v.parse().unwrap());
+    let rounds: usize = arg(&args, "--rounds").map_or(1, |v| v.parse().unwrap());
+    let texts_path = arg(&args, "--texts")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/tickets.json"));
+    let texts: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(&texts_path).unwrap()).unwrap();
+    let settings = EngineSettings {
+        num_threads: threads,
+        max_batch_size: batch,
+        ..EngineSettings::default()
+    };
+    let clf = TextClassifier::load(model.as_ref(), &settings).unwrap();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // Warm-up: page in the weights, grow the allocator.
+    for chunk in refs[..batch.max(8).min(refs.len())].chunks(batch) {
+        clf.classify_batch(chunk).unwrap();
+    }
+    let mut best = f64::INFINITY;
+    let mut preds = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        preds.clear();
+        for chunk in refs.chunks(batch) {
+            preds.extend(clf.classify_batch(chunk).unwrap());
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    let out = serde_json::json!({
+        "engine": "otai-hf-local",
+        "threads": threads,
+        "batch": batch,
+        "texts": texts.len(),
+        "seconds": best,
+        "texts_per_second": texts.len() as f64 / best,
+        "predictions": preds.iter().map(|p| serde_json::json!({"label": p.label, "score": p.score})).collect::<Vec<_>>(),
+    });
+    match arg(&args, "--out") {
+        Some(path) => std::fs::write(path, out.to_string()).unwrap(),
+        None => println!(
+            "otai-hf-local: {} texts, batch {batch}, {threads} thread(s): {:.1} texts/s",
+            texts.len(),
+            texts.len() as f64 / best
+        ),
+    }
+}
