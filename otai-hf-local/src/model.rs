@@ -9,7 +9,9 @@
 //! it makes a batched result equal the single-text result.
 
 use crate::config::{Activation, Arch, ModelConfig};
-use crate::kernels::{self, Epilogue, WeightRef};
+use std::ops::Range;
+
+use crate::kernels::{self, Epilogue, PackedLinear, WeightRef};
 use crate::tokenize::Encoded;
 use crate::weights::{Param, Weights};
 use crate::HfError;
@@ -26,29 +28,52 @@ struct NormP {
     b: Param,
 }
 
+/// The weights of one encoder layer, packed for the matmul kernel (Q, K and V stacked).
 #[derive(Debug)]
 struct Layer {
-    q: LinearP,
-    k: LinearP,
-    v: LinearP,
-    o: LinearP,
+    qkv: Linear,
+    o: Linear,
     ln1: NormP,
-    ff1: LinearP,
-    ff2: LinearP,
+    ff1: Linear,
+    ff2: Linear,
     ln2: NormP,
 }
 
 #[derive(Debug)]
 enum Head {
     /// BERT: tanh(pooler) → classifier.
-    Pooler {
-        pooler: LinearP,
-        classifier: LinearP,
-    },
+    Pooler { pooler: Linear, classifier: Linear },
     /// DistilBERT: ReLU(pre_classifier) → classifier.
-    PreClassifier { pre: LinearP, classifier: LinearP },
+    PreClassifier { pre: Linear, classifier: Linear },
     /// RoBERTa: tanh(dense) → out_proj.
-    Dense { dense: LinearP, out_proj: LinearP },
+    Dense { dense: Linear, out_proj: Linear },
+}
+
+/// One linear layer, packed once at load.
+#[derive(Debug)]
+struct Linear {
+    packed: PackedLinear,
+}
+
+impl Linear {
+    fn new(parts: &[WeightRef<'_>], k: usize) -> Self {
+        Self {
+            packed: PackedLinear::new(parts, k),
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.packed.n()
+    }
+
+    /// `out = x · Wᵀ + b`, then the epilogue, on the current thread.
+    fn apply(&self, x: &[f32], out: &mut [f32], epilogue: Epilogue<'_>) {
+        kernels::matmul(x, &self.packed, out, epilogue);
+    }
+
+    fn bytes(&self) -> usize {
+        self.packed.bytes()
+    }
 }
 
 /// A loaded sequence-classification model.
@@ -64,18 +89,40 @@ pub struct Model {
     head: Head,
 }
 
+/// The rows of one thread's share of a batch in one layer, with its slices of every buffer.
+struct Part<'a> {
+    rows: Range<usize>,
+    x: &'a mut [f32],
+    x1: &'a mut [f32],
+    ctx: &'a mut [f32],
+    inter: &'a mut [f32],
+    /// The next layer's `[q | k | v]` rows of this part.
+    qkv_next: &'a mut [f32],
+}
+
+/// Fewest rows worth a thread of their own.
+const MIN_ROWS_PER_PART: usize = 8;
+
 impl Model {
-    /// Binds the checkpoint's tensors to the architecture (checking every shape).
+    /// Binds the checkpoint's tensors to the architecture (checking every shape) and packs the
+    /// linear layers for the matmul kernel.
     pub fn new(cfg: ModelConfig, weights: Weights) -> Result<Self, HfError> {
         let h = cfg.hidden_size;
         let inter = cfg.intermediate_size;
         let labels = cfg.labels.len();
         let w = &weights;
-        let lin = |name: &str, out: usize, inp: usize| -> Result<LinearP, HfError> {
+        let param = |name: &str, out: usize, inp: usize| -> Result<LinearP, HfError> {
             Ok(LinearP {
                 w: w.param(&format!("{name}.weight"), &[out, inp])?,
                 b: w.param(&format!("{name}.bias"), &[out])?,
             })
+        };
+        let wr = |l: &LinearP| WeightRef {
+            w: w.data(&l.w),
+            b: w.data(&l.b),
+        };
+        let lin = |name: &str, out: usize, inp: usize| -> Result<Linear, HfError> {
+            Ok(Linear::new(&[wr(&param(name, out, inp)?)], inp))
         };
         let norm = |name: &str| -> Result<NormP, HfError> {
             Ok(NormP {
@@ -107,32 +154,44 @@ impl Model {
         let emb_norm = norm(&format!("{base}.embeddings.LayerNorm"))?;
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
-            let layer = if cfg.arch == Arch::DistilBert {
+            let names = if cfg.arch == Arch::DistilBert {
                 let p = format!("distilbert.transformer.layer.{i}");
-                Layer {
-                    q: lin(&format!("{p}.attention.q_lin"), h, h)?,
-                    k: lin(&format!("{p}.attention.k_lin"), h, h)?,
-                    v: lin(&format!("{p}.attention.v_lin"), h, h)?,
-                    o: lin(&format!("{p}.attention.out_lin"), h, h)?,
-                    ln1: norm(&format!("{p}.sa_layer_norm"))?,
-                    ff1: lin(&format!("{p}.ffn.lin1"), inter, h)?,
-                    ff2: lin(&format!("{p}.ffn.lin2"), h, inter)?,
-                    ln2: norm(&format!("{p}.output_layer_norm"))?,
-                }
+                [
+                    format!("{p}.attention.q_lin"),
+                    format!("{p}.attention.k_lin"),
+                    format!("{p}.attention.v_lin"),
+                    format!("{p}.attention.out_lin"),
+                    format!("{p}.sa_layer_norm"),
+                    format!("{p}.ffn.lin1"),
+                    format!("{p}.ffn.lin2"),
+                    format!("{p}.output_layer_norm"),
+                ]
             } else {
                 let p = format!("{base}.encoder.layer.{i}");
-                Layer {
-                    q: lin(&format!("{p}.attention.self.query"), h, h)?,
-                    k: lin(&format!("{p}.attention.self.key"), h, h)?,
-                    v: lin(&format!("{p}.attention.self.value"), h, h)?,
-                    o: lin(&format!("{p}.attention.output.dense"), h, h)?,
-                    ln1: norm(&format!("{p}.attention.output.LayerNorm"))?,
-                    ff1: lin(&format!("{p}.intermediate.dense"), inter, h)?,
-                    ff2: lin(&format!("{p}.output.dense"), h, inter)?,
-                    ln2: norm(&format!("{p}.output.LayerNorm"))?,
-                }
+                [
+                    format!("{p}.attention.self.query"),
+                    format!("{p}.attention.self.key"),
+                    format!("{p}.attention.self.value"),
+                    format!("{p}.attention.output.dense"),
+                    format!("{p}.attention.output.LayerNorm"),
+                    format!("{p}.intermediate.dense"),
+                    format!("{p}.output.dense"),
+                    format!("{p}.output.LayerNorm"),
+                ]
             };
-            layers.push(layer);
+            let (q, k, v) = (
+                param(&names[0], h, h)?,
+                param(&names[1], h, h)?,
+                param(&names[2], h, h)?,
+            );
+            layers.push(Layer {
+                qkv: Linear::new(&[wr(&q), wr(&k), wr(&v)], h),
+                o: lin(&names[3], h, h)?,
+                ln1: norm(&names[4])?,
+                ff1: lin(&names[5], inter, h)?,
+                ff2: lin(&names[6], h, inter)?,
+                ln2: norm(&names[7])?,
+            });
         }
         let head = match cfg.arch {
             Arch::Bert => Head::Pooler {
@@ -170,15 +229,27 @@ impl Model {
         &self.weights
     }
 
-    fn wr(&self, l: &LinearP) -> WeightRef<'_> {
-        WeightRef {
-            w: self.weights.data(&l.w),
-            b: self.weights.data(&l.b),
-        }
+    /// Bytes of the packed linear layers (held in addition to the checkpoint).
+    pub fn packed_bytes(&self) -> usize {
+        let head = match &self.head {
+            Head::Pooler { pooler, classifier } => pooler.bytes() + classifier.bytes(),
+            Head::PreClassifier { pre, classifier } => pre.bytes() + classifier.bytes(),
+            Head::Dense { dense, out_proj } => dense.bytes() + out_proj.bytes(),
+        };
+        self.layers
+            .iter()
+            .map(|l| l.qkv.bytes() + l.o.bytes() + l.ff1.bytes() + l.ff2.bytes())
+            .sum::<usize>()
+            + head
     }
 
     /// Logits of every text of the batch (`labels` values each). Runs on the current rayon
     /// pool. Every sequence must hold at least one token and fit the position embeddings.
+    ///
+    /// The packed rows are split once into one share per thread (balanced by matmul and
+    /// attention work); each thread runs a whole layer on its rows — attention for its
+    /// queries, output projection, layer norm, feed-forward, layer norm and the next layer's
+    /// Q/K/V — so threads meet once per layer (attention needs every row's keys and values).
     pub fn forward(&self, batch: &[Encoded]) -> Result<Vec<Vec<f32>>, HfError> {
         let h = self.cfg.hidden_size;
         let limit = self.cfg.max_input_len();
@@ -200,58 +271,47 @@ impl Model {
             total += len;
         }
         let mut x = self.embed(batch, total)?;
-        let mut qkv = vec![0.0f32; total * 3 * h];
-        let mut ctx = vec![0.0f32; total * h];
-        let mut x1 = vec![0.0f32; total * h];
-        let mut inter = vec![0.0f32; total * self.cfg.intermediate_size];
-        for layer in &self.layers {
-            kernels::linear(
-                &x,
-                h,
-                &[self.wr(&layer.q), self.wr(&layer.k), self.wr(&layer.v)],
-                &mut qkv,
-                Epilogue::None,
-            );
-            kernels::attention(&qkv, h, self.cfg.num_heads, &seqs, &mut ctx);
-            let n1 = (
-                self.weights.data(&layer.ln1.g),
-                self.weights.data(&layer.ln1.b),
-            );
-            kernels::linear(
-                &ctx,
-                h,
-                &[self.wr(&layer.o)],
-                &mut x1,
-                Epilogue::AddNorm {
-                    residual: &x,
-                    gamma: n1.0,
-                    beta: n1.1,
-                    eps: self.cfg.layer_norm_eps,
-                },
-            );
-            kernels::linear(
-                &x1,
-                h,
-                &[self.wr(&layer.ff1)],
-                &mut inter,
-                Epilogue::Act(self.cfg.activation),
-            );
-            let n2 = (
-                self.weights.data(&layer.ln2.g),
-                self.weights.data(&layer.ln2.b),
-            );
-            kernels::linear(
-                &inter,
-                self.cfg.intermediate_size,
-                &[self.wr(&layer.ff2)],
-                &mut x,
-                Epilogue::AddNorm {
-                    residual: &x1,
-                    gamma: n2.0,
-                    beta: n2.1,
-                    eps: self.cfg.layer_norm_eps,
-                },
-            );
+        if let Some(first) = self.layers.first() {
+            let inter = self.cfg.intermediate_size;
+            let bounds = self.split(&seqs, total);
+            let mut x1 = vec![0.0f32; total * h];
+            let mut ctx = vec![0.0f32; total * h];
+            let mut ff = vec![0.0f32; total * inter];
+            let mut qkv = [vec![0.0f32; total * 3 * h], vec![0.0f32; total * 3 * h]];
+            {
+                let (qkv0, _) = qkv.split_at_mut(1);
+                let xs = split_rows(&mut x, &bounds, h);
+                let outs = split_rows(&mut qkv0[0], &bounds, 3 * h);
+                run_parts(xs.into_iter().zip(outs).collect(), |(xp, out)| {
+                    first.qkv.apply(xp, out, Epilogue::None);
+                });
+            }
+            for (l, layer) in self.layers.iter().enumerate() {
+                let (a, b) = qkv.split_at_mut(1);
+                let (cur, next) = if l % 2 == 0 {
+                    (&a[0], &mut b[0])
+                } else {
+                    (&b[0], &mut a[0])
+                };
+                let next_layer = self.layers.get(l + 1);
+                let parts: Vec<Part<'_>> = split_rows(&mut x, &bounds, h)
+                    .into_iter()
+                    .zip(split_rows(&mut x1, &bounds, h))
+                    .zip(split_rows(&mut ctx, &bounds, h))
+                    .zip(split_rows(&mut ff, &bounds, inter))
+                    .zip(split_rows(next, &bounds, 3 * h))
+                    .zip(bounds.windows(2))
+                    .map(|(((((x, x1), ctx), inter), qkv_next), w)| Part {
+                        rows: w[0]..w[1],
+                        x,
+                        x1,
+                        ctx,
+                        inter,
+                        qkv_next,
+                    })
+                    .collect();
+                run_parts(parts, |p| self.layer_part(layer, next_layer, cur, &seqs, p));
+            }
         }
         // The first token ([CLS] / <s>) of every sequence.
         let mut cls = Vec::with_capacity(batch.len() * h);
@@ -261,6 +321,74 @@ impl Model {
         let logits = self.head(&cls);
         let labels = self.cfg.labels.len();
         Ok(logits.chunks_exact(labels).map(<[f32]>::to_vec).collect())
+    }
+
+    /// One layer on one part's rows, then the next layer's Q/K/V of those rows.
+    fn layer_part(
+        &self,
+        layer: &Layer,
+        next: Option<&Layer>,
+        qkv: &[f32],
+        seqs: &[(usize, usize)],
+        p: Part<'_>,
+    ) {
+        let h = self.cfg.hidden_size;
+        let eps = self.cfg.layer_norm_eps;
+        kernels::attention_rows(qkv, h, self.cfg.num_heads, seqs, p.rows, p.ctx);
+        layer.o.apply(
+            p.ctx,
+            p.x1,
+            Epilogue::AddNorm {
+                residual: p.x,
+                gamma: self.weights.data(&layer.ln1.g),
+                beta: self.weights.data(&layer.ln1.b),
+                eps,
+            },
+        );
+        layer
+            .ff1
+            .apply(p.x1, p.inter, Epilogue::Act(self.cfg.activation));
+        layer.ff2.apply(
+            p.inter,
+            p.x,
+            Epilogue::AddNorm {
+                residual: p.x1,
+                gamma: self.weights.data(&layer.ln2.g),
+                beta: self.weights.data(&layer.ln2.b),
+                eps,
+            },
+        );
+        if let Some(next) = next {
+            next.qkv.apply(p.x, p.qkv_next, Epilogue::None);
+        }
+    }
+
+    /// Row boundaries of the threads' shares: equal shares of the work, where a row costs its
+    /// linear layers plus attention over its sequence (`len` keys).
+    fn split(&self, seqs: &[(usize, usize)], total: usize) -> Vec<usize> {
+        let threads = rayon::current_num_threads().max(1);
+        let parts = threads.min(total / MIN_ROWS_PER_PART).max(1);
+        if parts == 1 {
+            return vec![0, total];
+        }
+        let h = self.cfg.hidden_size as f64;
+        let linear = 2.0 * (4.0 * h * h + 2.0 * h * self.cfg.intermediate_size as f64);
+        let cost = |len: usize| linear + 4.0 * h * len as f64;
+        let sum: f64 = seqs.iter().map(|&(_, len)| len as f64 * cost(len)).sum();
+        let mut bounds = vec![0];
+        let mut acc = 0.0;
+        for &(start, len) in seqs {
+            let c = cost(len);
+            for row in start..start + len {
+                acc += c;
+                let target = sum * bounds.len() as f64 / parts as f64;
+                if acc >= target && bounds.len() < parts && row + 1 < total {
+                    bounds.push(row + 1);
+                }
+            }
+        }
+        bounds.push(total);
+        bounds
     }
 
     fn embed(&self, batch: &[Encoded], total: usize) -> Result<Vec<f32>, HfError> {
@@ -322,16 +450,37 @@ impl Model {
             Head::PreClassifier { pre, classifier } => (pre, classifier, true),
             Head::Dense { dense, out_proj } => (dense, out_proj, false),
         };
-        let mut hidden = vec![0.0f32; rows * h];
-        kernels::linear(cls, h, &[self.wr(first)], &mut hidden, Epilogue::None);
+        let mut hidden = vec![0.0f32; rows * first.n()];
+        first.apply(cls, &mut hidden, Epilogue::None);
         if relu {
             kernels::activation(Activation::Relu, &mut hidden);
         } else {
             // Exact tanh: a handful of values per text.
             hidden.iter_mut().for_each(|v| *v = v.tanh());
         }
-        let mut logits = vec![0.0f32; rows * self.cfg.labels.len()];
-        kernels::linear(&hidden, h, &[self.wr(second)], &mut logits, Epilogue::None);
+        let mut logits = vec![0.0f32; rows * second.n()];
+        second.apply(&hidden, &mut logits, Epilogue::None);
         logits
     }
+}
+
+/// `buf` (rows of `width`) cut at the row boundaries `bounds`.
+fn split_rows<'a>(mut buf: &'a mut [f32], bounds: &[usize], width: usize) -> Vec<&'a mut [f32]> {
+    let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
+    for w in bounds.windows(2) {
+        let (part, rest) = buf.split_at_mut((w[1] - w[0]) * width);
+        out.push(part);
+        buf = rest;
+    }
+    out
+}
+
+/// Runs `f` on every part: the first on this thread, the others on the current rayon pool.
+fn run_parts<T: Send, F: Fn(T) + Sync + Send>(parts: Vec<T>, f: F) {
+    if parts.len() <= 1 {
+        parts.into_iter().for_each(f);
+        return;
+    }
+    use rayon::prelude::*;
+    parts.into_par_iter().for_each(f);
 }

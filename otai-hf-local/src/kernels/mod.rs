@@ -80,7 +80,7 @@ fn erf_v<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
 }
 
 #[inline(always)]
-fn act_v<S: Simd>(simd: S, act: Activation, x: S::f32s) -> S::f32s {
+pub(crate) fn act_v<S: Simd>(simd: S, act: Activation, x: S::f32s) -> S::f32s {
     let half = simd.splat_f32s(0.5);
     let one = simd.splat_f32s(1.0);
     match act {
@@ -186,7 +186,7 @@ pub fn erf_in_place(data: &mut [f32]) {
 // ---------------------------------------------------------------------------------------------
 
 #[inline(always)]
-fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
+pub(crate) fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
     let (head, tail) = S::as_simd_f32s(row);
     let mut m = simd.splat_f32s(f32::NEG_INFINITY);
     for v in head {
@@ -223,7 +223,7 @@ fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
 
 /// `x ← LayerNorm(x + residual)` on one row.
 #[inline(always)]
-fn add_norm_row<S: Simd>(
+pub(crate) fn add_norm_row<S: Simd>(
     simd: S,
     x: &mut [f32],
     residual: Option<&[f32]>,
@@ -316,11 +316,17 @@ pub fn add_layer_norm(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matrix × weightsᵀ.
+// Matrix × weightsᵀ and attention (see `gemm` and `attention`).
 // ---------------------------------------------------------------------------------------------
 
-/// What to do with a finished block of output rows (fused into the matmul's parallel task
-/// while the rows are still in cache).
+mod attention;
+mod gemm;
+
+pub use attention::attention_rows;
+pub use gemm::{matmul, simd_lanes, PackedLinear};
+
+/// What to do with a finished block of output rows (fused into the matmul while the rows are
+/// still in cache).
 #[derive(Debug, Clone, Copy)]
 pub enum Epilogue<'a> {
     /// Only the bias.
@@ -340,6 +346,26 @@ pub enum Epilogue<'a> {
     },
 }
 
+impl<'a> Epilogue<'a> {
+    /// The same epilogue for output rows `rows` of `n` columns (the residual sliced to them).
+    pub fn rows(self, rows: std::ops::Range<usize>, n: usize) -> Epilogue<'a> {
+        match self {
+            Epilogue::AddNorm {
+                residual,
+                gamma,
+                beta,
+                eps,
+            } => Epilogue::AddNorm {
+                residual: &residual[rows.start * n..rows.end * n],
+                gamma,
+                beta,
+                eps,
+            },
+            other => other,
+        }
+    }
+}
+
 /// One weight matrix (`n × k`, row-major as PyTorch stores `nn.Linear.weight`) with its bias.
 #[derive(Debug, Clone, Copy)]
 pub struct WeightRef<'a> {
@@ -349,12 +375,10 @@ pub struct WeightRef<'a> {
     pub b: &'a [f32],
 }
 
-/// Rows of `x` per block: the block of activations stays in L2 while all weight rows pass by.
-const ROW_BLOCK: usize = 64;
-
 /// `out = x · [W₁; W₂; …]ᵀ + b` followed by the epilogue. `x` is `m × k`; the weight matrices
-/// are stacked along the output dimension (`n = Σ nᵢ`; used to fuse Q, K and V into one pass).
-/// Rows are split across the current rayon pool's threads.
+/// are stacked along the output dimension (`n = Σ nᵢ`). Packs the weights on every call (the
+/// model packs once at load and calls [`matmul`]); rows are split across the current rayon
+/// pool's threads.
 pub fn linear(
     x: &[f32],
     k: usize,
@@ -362,224 +386,35 @@ pub fn linear(
     out: &mut [f32],
     epilogue: Epilogue<'_>,
 ) {
-    let n: usize = weights.iter().map(|w| w.b.len()).sum();
+    let packed = PackedLinear::new(weights, k);
+    let n = packed.n();
     if k == 0 || n == 0 {
         return;
     }
-    let m = x.len() / k;
+    let m = (x.len() / k).min(out.len() / n);
     let threads = rayon::current_num_threads().max(1);
-    // Enough rows per task to amortize the hand-off; tiny inputs stay on this thread.
-    let per_task = m.div_ceil(threads).clamp(8, ROW_BLOCK).min(m.max(1));
-    let task = |(i, (out_rows, x_rows)): (usize, (&mut [f32], &[f32]))| {
-        Arch::new().dispatch(MatmulOp {
-            x: x_rows,
-            k,
-            weights,
-            out: out_rows,
-            n,
+    let per_task = m.div_ceil(threads).max(16);
+    if threads == 1 || m <= per_task {
+        matmul(&x[..m * k], &packed, &mut out[..m * n], epilogue);
+        return;
+    }
+    use rayon::prelude::*;
+    out[..m * n]
+        .par_chunks_mut(per_task * n)
+        .zip(x[..m * k].par_chunks(per_task * k))
+        .enumerate()
+        .for_each(|(i, (o, xs))| {
+            let r0 = i * per_task;
+            let rows = o.len() / n;
+            matmul(xs, &packed, o, epilogue.rows(r0..r0 + rows, n));
         });
-        let rows = out_rows.len() / n;
-        match epilogue {
-            Epilogue::None => {}
-            Epilogue::Act(act) => activation(act, out_rows),
-            Epilogue::AddNorm {
-                residual,
-                gamma,
-                beta,
-                eps,
-            } => {
-                let start = i * per_task * n;
-                add_layer_norm(
-                    out_rows,
-                    Some(&residual[start..start + rows * n]),
-                    gamma,
-                    beta,
-                    eps,
-                );
-            }
-        }
-    };
-    if m <= per_task || threads == 1 {
-        for item in out
-            .chunks_mut(per_task * n)
-            .zip(x.chunks(per_task * k))
-            .enumerate()
-        {
-            task(item);
-        }
-    } else {
-        use rayon::prelude::*;
-        out.par_chunks_mut(per_task * n)
-            .zip(x.par_chunks(per_task * k))
-            .enumerate()
-            .for_each(task);
-    }
 }
-
-struct MatmulOp<'a> {
-    x: &'a [f32],
-    k: usize,
-    weights: &'a [WeightRef<'a>],
-    out: &'a mut [f32],
-    n: usize,
-}
-
-impl WithSimd for MatmulOp<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let MatmulOp {
-            x,
-            k,
-            weights,
-            out,
-            n,
-        } = self;
-        let m = x.len() / k;
-        let mut col0 = 0;
-        for wr in weights {
-            let nw = wr.b.len();
-            let wide = std::mem::size_of::<S::f32s>() >= 64;
-            let mut j = 0;
-            if wide {
-                while j + 4 <= nw {
-                    let w = [
-                        &wr.w[j * k..(j + 1) * k],
-                        &wr.w[(j + 1) * k..(j + 2) * k],
-                        &wr.w[(j + 2) * k..(j + 3) * k],
-                        &wr.w[(j + 3) * k..(j + 4) * k],
-                    ];
-                    let b = [wr.b[j], wr.b[j + 1], wr.b[j + 2], wr.b[j + 3]];
-                    rows_times::<S, 4>(simd, x, m, k, w, b, out, n, col0 + j);
-                    j += 4;
-                }
-            } else {
-                while j + 3 <= nw {
-                    let w = [
-                        &wr.w[j * k..(j + 1) * k],
-                        &wr.w[(j + 1) * k..(j + 2) * k],
-                        &wr.w[(j + 2) * k..(j + 3) * k],
-                    ];
-                    let b = [wr.b[j], wr.b[j + 1], wr.b[j + 2]];
-                    rows_times::<S, 3>(simd, x, m, k, w, b, out, n, col0 + j);
-                    j += 3;
-                }
-            }
-            while j + 2 <= nw {
-                let w = [&wr.w[j * k..(j + 1) * k], &wr.w[(j + 1) * k..(j + 2) * k]];
-                let b = [wr.b[j], wr.b[j + 1]];
-                rows_times::<S, 2>(simd, x, m, k, w, b, out, n, col0 + j);
-                j += 2;
-            }
-            if j < nw {
-                let w = [&wr.w[j * k..(j + 1) * k]];
-                rows_times::<S, 1>(simd, x, m, k, w, [wr.b[j]], out, n, col0 + j);
-            }
-            col0 += nw;
-        }
-    }
-}
-
-/// All rows of `x` times `NR` weight rows, into columns `col..col+NR` of `out`.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn rows_times<S: Simd, const NR: usize>(
-    simd: S,
-    x: &[f32],
-    m: usize,
-    k: usize,
-    w: [&[f32]; NR],
-    b: [f32; NR],
-    out: &mut [f32],
-    n: usize,
-    col: usize,
-) {
-    let mut i = 0;
-    while i + 4 <= m {
-        let rows = [
-            &x[i * k..(i + 1) * k],
-            &x[(i + 1) * k..(i + 2) * k],
-            &x[(i + 2) * k..(i + 3) * k],
-            &x[(i + 3) * k..(i + 4) * k],
-        ];
-        let r = dot_block::<S, 4, NR>(simd, rows, w);
-        for (ii, rr) in r.iter().enumerate() {
-            for (jj, v) in rr.iter().enumerate() {
-                out[(i + ii) * n + col + jj] = v + b[jj];
-            }
-        }
-        i += 4;
-    }
-    while i < m {
-        let r = dot_block::<S, 1, NR>(simd, [&x[i * k..(i + 1) * k]], w);
-        for (jj, v) in r[0].iter().enumerate() {
-            out[i * n + col + jj] = v + b[jj];
-        }
-        i += 1;
-    }
-}
-
-/// `MR × NR` dot products of length `k`, accumulated in registers. Index loops on purpose:
-/// they unroll into a fixed register tile.
-#[inline(always)]
-#[allow(clippy::needless_range_loop)]
-fn dot_block<S: Simd, const MR: usize, const NR: usize>(
-    simd: S,
-    a: [&[f32]; MR],
-    w: [&[f32]; NR],
-) -> [[f32; NR]; MR] {
-    let zero = simd.splat_f32s(0.0);
-    let mut acc = [[zero; NR]; MR];
-    // No closures here (see `map_in_place!`).
-    let mut av: [(&[S::f32s], &[f32]); MR] = [(&[], &[]); MR];
-    for i in 0..MR {
-        av[i] = S::as_simd_f32s(a[i]);
-    }
-    let mut wv: [(&[S::f32s], &[f32]); NR] = [(&[], &[]); NR];
-    for j in 0..NR {
-        wv[j] = S::as_simd_f32s(w[j]);
-    }
-    let len = wv[0].0.len();
-    for i in 0..MR {
-        av[i].0 = &av[i].0[..len];
-    }
-    for j in 0..NR {
-        wv[j].0 = &wv[j].0[..len];
-    }
-    for kk in 0..len {
-        let mut wk = [zero; NR];
-        for j in 0..NR {
-            wk[j] = wv[j].0[kk];
-        }
-        for i in 0..MR {
-            let a = av[i].0[kk];
-            for j in 0..NR {
-                acc[i][j] = simd.mul_add_f32s(a, wk[j], acc[i][j]);
-            }
-        }
-    }
-    let mut res = [[0.0f32; NR]; MR];
-    for i in 0..MR {
-        for j in 0..NR {
-            let mut s = simd.reduce_sum_f32s(acc[i][j]);
-            for t in 0..av[i].1.len().min(wv[j].1.len()) {
-                s += av[i].1[t] * wv[j].1[t];
-            }
-            res[i][j] = s;
-        }
-    }
-    res
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attention over packed sequences.
-// ---------------------------------------------------------------------------------------------
 
 /// Self-attention of packed sequences (no padding, so no mask).
 ///
 /// `qkv` holds for every token the row `[q | k | v]` (each `hidden` wide, heads side by side);
 /// `seqs` gives each sequence's first row and length; the context goes to `ctx` (`tokens ×
-/// hidden`). Work is split over query rows across the current rayon pool.
+/// hidden`). Query rows are split across the current rayon pool.
 pub fn attention(
     qkv: &[f32],
     hidden: usize,
@@ -587,112 +422,23 @@ pub fn attention(
     seqs: &[(usize, usize)],
     ctx: &mut [f32],
 ) {
-    let d = hidden / heads;
-    let scale = 1.0 / (d as f32).sqrt();
+    if hidden == 0 {
+        return;
+    }
+    let total = ctx.len() / hidden;
     let threads = rayon::current_num_threads().max(1);
-    let mut rest = ctx;
-    for &(start, len) in seqs {
-        let (seq_ctx, tail) = rest.split_at_mut(len * hidden);
-        rest = tail;
-        let rows = &qkv[start * 3 * hidden..(start + len) * 3 * hidden];
-        // Kᵀ per head: heads × d × len, so that a query's scores are rows of FMAs.
-        let mut kt = vec![0.0f32; heads * d * len];
-        for j in 0..len {
-            let krow = &rows[j * 3 * hidden + hidden..j * 3 * hidden + 2 * hidden];
-            for (c, &v) in krow.iter().enumerate() {
-                kt[c * len + j] = v * scale;
-            }
-        }
-        let per_task = len.div_ceil(threads).max(16);
-        let task = |(ci, chunk): (usize, &mut [f32])| {
-            Arch::new().dispatch(AttnOp {
-                rows,
-                kt: &kt,
-                hidden,
-                heads,
-                len,
-                first: ci * per_task,
-                ctx: chunk,
-            });
-        };
-        if threads == 1 || len <= per_task {
-            seq_ctx
-                .chunks_mut(per_task * hidden)
-                .enumerate()
-                .for_each(task);
-        } else {
-            use rayon::prelude::*;
-            seq_ctx
-                .par_chunks_mut(per_task * hidden)
-                .enumerate()
-                .for_each(task);
-        }
+    let per_task = total.div_ceil(threads).max(16);
+    if threads == 1 || total <= per_task {
+        attention_rows(qkv, hidden, heads, seqs, 0..total, ctx);
+        return;
     }
-}
-
-struct AttnOp<'a> {
-    rows: &'a [f32],
-    kt: &'a [f32],
-    hidden: usize,
-    heads: usize,
-    len: usize,
-    first: usize,
-    ctx: &'a mut [f32],
-}
-
-impl WithSimd for AttnOp<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let AttnOp {
-            rows,
-            kt,
-            hidden,
-            heads,
-            len,
-            first,
-            ctx,
-        } = self;
-        let d = hidden / heads;
-        let mut scores = vec![0.0f32; len];
-        for (qi, out) in ctx.chunks_exact_mut(hidden).enumerate() {
-            let i = first + qi;
-            let q = &rows[i * 3 * hidden..i * 3 * hidden + hidden];
-            for h in 0..heads {
-                // scores = q_h · K_hᵀ (scaled Kᵀ)
-                scores.fill(0.0);
-                for t in 0..d {
-                    let qv = simd.splat_f32s(q[h * d + t]);
-                    let krow = &kt[(h * d + t) * len..(h * d + t + 1) * len];
-                    let (sh, st) = S::as_mut_simd_f32s(&mut scores);
-                    let (kh, ktl) = S::as_simd_f32s(krow);
-                    for (s, kv) in sh.iter_mut().zip(kh) {
-                        *s = simd.mul_add_f32s(qv, *kv, *s);
-                    }
-                    for (s, kv) in st.iter_mut().zip(ktl) {
-                        *s += q[h * d + t] * kv;
-                    }
-                }
-                softmax_row(simd, &mut scores);
-                // out_h = Σ_j p_j v_j
-                let o = &mut out[h * d..(h + 1) * d];
-                o.fill(0.0);
-                for (j, &p) in scores.iter().enumerate() {
-                    let v = &rows[j * 3 * hidden + 2 * hidden + h * d
-                        ..j * 3 * hidden + 2 * hidden + (h + 1) * d];
-                    let pv = simd.splat_f32s(p);
-                    let (oh, ot) = S::as_mut_simd_f32s(o);
-                    let (vh, vt) = S::as_simd_f32s(v);
-                    for (a, b) in oh.iter_mut().zip(vh) {
-                        *a = simd.mul_add_f32s(pv, *b, *a);
-                    }
-                    for (a, b) in ot.iter_mut().zip(vt) {
-                        *a += p * b;
-                    }
-                }
-            }
-        }
-    }
+    use rayon::prelude::*;
+    ctx.par_chunks_mut(per_task * hidden)
+        .enumerate()
+        .for_each(|(i, c)| {
+            let r0 = i * per_task;
+            attention_rows(qkv, hidden, heads, seqs, r0..r0 + c.len() / hidden, c);
+        });
 }
 
 struct SoftmaxOp<'a>(&'a mut [f32]);

@@ -1,0 +1,154 @@
+//! Self-attention of packed sequences, fused per head and block of queries.
+//!
+//! For each sequence and head, `Kᵀ` (scaled by `1/√d`) and `V` are packed into the panels of
+//! the matmul microkernel; then for each block of up to `MR` queries the scores `q·Kᵀ` go to a
+//! small buffer (`MR × len`, in L1), are turned into probabilities in place, and multiplied by
+//! `V` straight into the context rows. Nothing of size `len × len` is ever written, no mask
+//! is needed (sequences are packed, not padded), and one kernel does both products.
+
+use std::ops::Range;
+
+use pulp::{Arch, Simd, WithSimd};
+
+use super::gemm::{lanes, max_mr, micro, row_slices, store_tile, with_mr, Tiles};
+use super::softmax_row;
+
+/// Self-attention for the query rows `rows` (indices into the packed batch).
+///
+/// `qkv` holds every token's row `[q | k | v]` (each `hidden` wide, heads side by side) for the
+/// whole batch; `seqs` gives each sequence's first row and length; the context of the query
+/// rows goes to `ctx` (`rows.len() × hidden`). Runs on the current thread.
+pub fn attention_rows(
+    qkv: &[f32],
+    hidden: usize,
+    heads: usize,
+    seqs: &[(usize, usize)],
+    rows: Range<usize>,
+    ctx: &mut [f32],
+) {
+    if hidden == 0 || heads == 0 || rows.is_empty() {
+        return;
+    }
+    Arch::new().dispatch(AttnOp {
+        qkv,
+        hidden,
+        heads,
+        seqs,
+        rows,
+        ctx,
+    });
+}
+
+struct AttnOp<'a> {
+    qkv: &'a [f32],
+    hidden: usize,
+    heads: usize,
+    seqs: &'a [(usize, usize)],
+    rows: Range<usize>,
+    ctx: &'a mut [f32],
+}
+
+impl WithSimd for AttnOp<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let AttnOp {
+            qkv,
+            hidden: h,
+            heads,
+            seqs,
+            rows,
+            ctx,
+        } = self;
+        let d = h / heads;
+        let scale = 1.0 / (d as f32).sqrt();
+        let nr = 2 * lanes::<S>();
+        let mr_max = max_mr::<S>();
+        let row_len = 3 * h;
+        let mut kp: Vec<f32> = Vec::new();
+        let mut vp: Vec<f32> = Vec::new();
+        let mut scores: Vec<f32> = Vec::new();
+        for &(start, len) in seqs {
+            let qa = start.max(rows.start);
+            let qb = (start + len).min(rows.end);
+            if qa >= qb {
+                continue;
+            }
+            let kpanels = len.div_ceil(nr);
+            let lpad = kpanels * nr;
+            let vpanels = d.div_ceil(nr);
+            kp.clear();
+            kp.resize(kpanels * d * nr, 0.0);
+            vp.clear();
+            vp.resize(vpanels * len * nr, 0.0);
+            scores.clear();
+            scores.resize(mr_max * lpad, 0.0);
+            let seq = &qkv[start * row_len..(start + len) * row_len];
+            let tiles = Tiles::new(qb - qa, mr_max);
+            for head in 0..heads {
+                // Kᵀ panels: kp[p][t][j] = K[p·nr + j][t] · scale.
+                for j in 0..len {
+                    let krow = &seq[j * row_len + h + head * d..j * row_len + h + (head + 1) * d];
+                    let (p, jj) = (j / nr, j % nr);
+                    let panel = &mut kp[p * d * nr..(p + 1) * d * nr];
+                    for (t, &v) in krow.iter().enumerate() {
+                        panel[t * nr + jj] = v * scale;
+                    }
+                }
+                // V panels: vp[c][j][..] = V[j][c·nr ..], zero-padded past d.
+                for j in 0..len {
+                    let vrow =
+                        &seq[j * row_len + 2 * h + head * d..j * row_len + 2 * h + (head + 1) * d];
+                    for c in 0..vpanels {
+                        let cols = nr.min(d - c * nr);
+                        let at = (c * len + j) * nr;
+                        vp[at..at + cols].copy_from_slice(&vrow[c * nr..c * nr + cols]);
+                    }
+                }
+                let zero = [simd.splat_f32s(0.0); 2];
+                for t in 0..tiles.count() {
+                    let (r, mr) = tiles.get(t);
+                    let q0 = qa - start + r;
+                    with_mr!(mr, MR => {
+                        // Scores of MR queries against every key.
+                        let q = row_slices::<MR>(seq, row_len, q0);
+                        let mut qh: [&[f32]; MR] = [&[]; MR];
+                        for (dst, src) in qh.iter_mut().zip(q) {
+                            *dst = &src[head * d..(head + 1) * d];
+                        }
+                        for p in 0..kpanels {
+                            let panel = S::as_simd_f32s(&kp[p * d * nr..(p + 1) * d * nr]).0;
+                            let acc = micro::<S, MR>(simd, qh, panel);
+                            store_tile::<S, MR>(simd, acc, zero, &mut scores, lpad, 0, p * nr, nr);
+                        }
+                        for i in 0..MR {
+                            softmax_row(simd, &mut scores[i * lpad..i * lpad + len]);
+                        }
+                        // Probabilities × V into the context rows of this head.
+                        let probs = row_slices::<MR>(&scores, lpad, 0);
+                        let mut pr: [&[f32]; MR] = [&[]; MR];
+                        for (dst, src) in pr.iter_mut().zip(probs) {
+                            *dst = &src[..len];
+                        }
+                        let out_row = qa - rows.start + r;
+                        for c in 0..vpanels {
+                            let panel = S::as_simd_f32s(&vp[c * len * nr..(c + 1) * len * nr]).0;
+                            let acc = micro::<S, MR>(simd, pr, panel);
+                            let cols = nr.min(d - c * nr);
+                            store_tile::<S, MR>(
+                                simd,
+                                acc,
+                                zero,
+                                ctx,
+                                h,
+                                out_row,
+                                head * d + c * nr,
+                                cols,
+                            );
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
