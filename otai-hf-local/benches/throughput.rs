@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench -p otai-hf-local --bench throughput -- --model DIR [--threads N] [--batch B]
-//!     [--texts benches/tickets.json] [--rounds R] [--out predictions.json]
+//!     [--texts benches/tickets.json] [--rounds R] [--out predictions.json] [--quantize int8]
 //! ```
 //! Normally run by `benches/compare.py`, which also runs `transformers` and prints the ratio.
 
@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use cpu_time::ProcessTime;
 
-use otai_hf_local::{EngineSettings, TextClassifier};
+use otai_hf_local::{EngineSettings, Quantization, TextClassifier};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -36,9 +36,16 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/tickets.json"));
     let texts: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(&texts_path).unwrap()).unwrap();
+    let quantize = match arg(&args, "--quantize").as_deref() {
+        None | Some("none" | "f32") => Quantization::None,
+        Some("int8") => Quantization::Int8,
+        Some("int16") => Quantization::Int16,
+        Some(other) => panic!("--quantize {other}: expected none or int8"),
+    };
     let settings = EngineSettings {
         num_threads: threads,
         max_batch_size: batch,
+        quantize,
         ..EngineSettings::default()
     };
     let clf = TextClassifier::load(model.as_ref(), &settings).unwrap();
@@ -71,6 +78,7 @@ fn main() {
         "engine": "otai-hf-local",
         "threads": threads,
         "batch": batch,
+        "quantize": clf.compute_dtype(),
         "texts": texts.len(),
         "seconds": best,
         "median_seconds": median_wall,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::batcher::Batcher;
 use crate::config::{ModelConfig, ScoreFn};
-use crate::model::Model;
+use crate::model::{Model, Quantization};
 use crate::tokenize::{Encoded, TextTokenizer};
 use crate::weights::Weights;
 use crate::HfError;
@@ -30,6 +30,9 @@ pub struct EngineSettings {
     pub max_batch_size: usize,
     /// How long the micro-batcher waits for more concurrent requests after the first one.
     pub max_wait: Duration,
+    /// Precision of the encoder's matmuls: f32 (default, the pipeline's results) or the
+    /// opt-in int8 mode ([`Quantization::Int8`]).
+    pub quantize: Quantization,
 }
 
 impl Default for EngineSettings {
@@ -38,6 +41,7 @@ impl Default for EngineSettings {
             num_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             max_batch_size: 32,
             max_wait: Duration::from_millis(2),
+            quantize: Quantization::None,
         }
     }
 }
@@ -147,7 +151,7 @@ impl TextClassifier {
         let cfg = ModelConfig::load(&cfg_path)?;
         let tokenizer = TextTokenizer::load(dir, cfg.max_input_len())?;
         let weights = Weights::open(dir)?;
-        let model = Model::new(cfg, weights)?;
+        let model = Model::with_quantization(cfg, weights, settings.quantize)?;
         let threads = settings.num_threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -175,6 +179,7 @@ impl TextClassifier {
             labels = core.model.config().labels.len(),
             mapped = core.model.weights().is_mapped(),
             threads,
+            quantize = ?settings.quantize,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "model loaded"
         );
@@ -220,11 +225,21 @@ impl TextClassifier {
         self.core.tokenizer.max_len()
     }
 
-    /// The numeric type inference runs in. Always `"f32"`: half-precision checkpoints are
-    /// converted on load, because candle's BERT (and half precision on CPU in general)
-    /// produces NaN/inaccurate logits in `f16`/`bf16`.
+    /// The numeric type inference runs in: `"f32"`, or `"int8"` for the encoder's matmuls
+    /// when [`Quantization::Int8`] was asked for (everything else stays f32). Never a half
+    /// type: half-precision checkpoints are converted on load, because candle's BERT (and half
+    /// precision on CPU in general) produces NaN/inaccurate logits in `f16`/`bf16`.
     pub fn compute_dtype(&self) -> &'static str {
-        "f32"
+        match self.core.model.quantization() {
+            Quantization::None => "f32",
+            Quantization::Int8 => "int8",
+            Quantization::Int16 => "int16",
+        }
+    }
+
+    /// The precision of the encoder's matmuls.
+    pub fn quantization(&self) -> Quantization {
+        self.core.model.quantization()
     }
 
     /// How many tensors of the checkpoint were converted to `f32` on load.

@@ -32,6 +32,7 @@ pub mod weights;
 pub use classifier::{score, EngineSettings, Prediction, TextClassifier};
 pub use config::{ModelConfig, ScoreFn};
 pub use error::HfError;
+pub use model::Quantization;
 pub use resolve::{resolve_model, EnvView, ResolveSettings};
 pub use store::{ModelStore, StoreSettings};
 

@@ -281,6 +281,7 @@ async fn concurrent_classify_calls_are_micro_batched_with_the_single_results() {
         num_threads: 1,
         max_batch_size: 8,
         max_wait: Duration::from_millis(20),
+        ..EngineSettings::default()
     };
     let clf = Arc::new(TextClassifier::load(&fixture("xlm_roberta"), &settings).unwrap());
     let texts = [

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use otai_hf_local::config::Activation;
-use otai_hf_local::kernels::{self, Epilogue, PackedLinear, WeightRef};
+use otai_hf_local::kernels::{self, Epilogue, QuantFormat, WeightRef};
 
 fn erf64(x: f64) -> f64 {
     // erf by its Taylor series (|x| < 3) or 1 - erfc continued fraction; exact enough in f64.
@@ -152,145 +152,24 @@ fn softmax_and_layer_norm_match_naive() {
     }
 }
 
-fn values(len: usize, seed: usize) -> Vec<f32> {
-    (0..len)
-        .map(|i| (((i * 7919 + seed * 104_729) % 2003) as f32 / 2003.0 - 0.5) * 2.0)
-        .collect()
-}
-
-fn naive_linear(x: &[f32], k: usize, w: &[f32], b: &[f32]) -> Vec<f64> {
-    let n = b.len();
-    let m = x.len() / k;
-    let mut out = vec![0.0f64; m * n];
-    for i in 0..m {
-        for j in 0..n {
-            out[i * n + j] = (0..k)
-                .map(|t| x[i * k + t] as f64 * w[j * k + t] as f64)
-                .sum::<f64>()
-                + b[j] as f64;
-        }
-    }
-    out
-}
+mod common;
 
 #[test]
 fn packed_matmul_matches_naive_with_every_epilogue_and_panel_width() {
-    let lanes = kernels::simd_lanes();
-    // Row counts around the register tile heights, columns around the panel widths.
-    for &(m, k, n) in &[
-        (1, 5, 3),
-        (7, 33, 2 * lanes + 1),
-        (13, 64, 4 * lanes),
-        (25, 40, 3 * lanes - 3),
-        (67, 96, 2 * lanes),
-    ] {
-        let x = values(m * k, 1);
-        let w = values(n * k, 2);
-        let b = values(n, 3);
-        let exact = naive_linear(&x, k, &w, &b);
-        let residual = values(m * n, 4);
-        let gamma = values(n, 5);
-        let beta = values(n, 6);
-        for nr in [2 * lanes, 3] {
-            let packed = PackedLinear::with_panel_width(&[WeightRef { w: &w, b: &b }], k, nr);
-            let mut out = vec![0.0f32; m * n];
-            kernels::matmul(&x, &packed, &mut out, Epilogue::None);
-            for (o, e) in out.iter().zip(&exact) {
-                assert!((*o as f64 - e).abs() < 1e-4, "m{m} k{k} n{n} nr{nr}");
-            }
-            kernels::matmul(&x, &packed, &mut out, Epilogue::Act(Activation::Relu));
-            for (o, e) in out.iter().zip(&exact) {
-                assert!(
-                    (*o as f64 - e.max(0.0)).abs() < 1e-4,
-                    "relu m{m} n{n} nr{nr}"
-                );
-            }
-            kernels::matmul(
-                &x,
-                &packed,
-                &mut out,
-                Epilogue::AddNorm {
-                    residual: &residual,
-                    gamma: &gamma,
-                    beta: &beta,
-                    eps: 1e-5,
-                },
-            );
-            for i in 0..m {
-                let s: Vec<f64> = (0..n)
-                    .map(|j| exact[i * n + j] + residual[i * n + j] as f64)
-                    .collect();
-                let mean = s.iter().sum::<f64>() / n as f64;
-                let var = s.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
-                for j in 0..n {
-                    let e = (s[j] - mean) / (var + 1e-5).sqrt() * gamma[j] as f64 + beta[j] as f64;
-                    assert!(
-                        (out[i * n + j] as f64 - e).abs() < 1e-4,
-                        "norm m{m} n{n} nr{nr} ({i},{j})"
-                    );
-                }
-            }
-        }
-    }
+    common::check_packed_matmul();
 }
 
 #[test]
 fn fused_attention_matches_naive_for_packed_sequences_and_row_ranges() {
-    for &(hidden, heads) in &[(32usize, 4usize), (48, 2), (384, 12)] {
-        let d = hidden / heads;
-        let seqs = [(0usize, 1usize), (1, 37), (38, 70), (108, 5)];
-        let total = 113;
-        let qkv = values(total * 3 * hidden, 9);
-        // Naive: softmax(q·kᵀ/√d)·v per sequence and head, in f64.
-        let mut exact = vec![0.0f64; total * hidden];
-        for &(start, len) in &seqs {
-            for i in start..start + len {
-                for hd in 0..heads {
-                    let q = &qkv[i * 3 * hidden + hd * d..i * 3 * hidden + (hd + 1) * d];
-                    let scores: Vec<f64> = (start..start + len)
-                        .map(|j| {
-                            let kr = &qkv[j * 3 * hidden + hidden + hd * d..][..d];
-                            q.iter()
-                                .zip(kr)
-                                .map(|(a, b)| *a as f64 * *b as f64)
-                                .sum::<f64>()
-                                / (d as f64).sqrt()
-                        })
-                        .collect();
-                    let max = scores.iter().cloned().fold(f64::MIN, f64::max);
-                    let exps: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-                    let sum: f64 = exps.iter().sum();
-                    for c in 0..d {
-                        exact[i * hidden + hd * d + c] = (start..start + len)
-                            .zip(&exps)
-                            .map(|(j, e)| {
-                                e / sum * qkv[j * 3 * hidden + 2 * hidden + hd * d + c] as f64
-                            })
-                            .sum();
-                    }
-                }
-            }
-        }
-        // All rows at once, and in two uneven row ranges that cut a sequence.
-        for cut in [total, 50] {
-            let ranges = [0..cut, cut..total];
-            let mut ctx = vec![0.0f32; total * hidden];
-            for r in ranges.into_iter().filter(|r| !r.is_empty()) {
-                kernels::attention_rows(
-                    &qkv,
-                    hidden,
-                    heads,
-                    &seqs,
-                    r.clone(),
-                    &mut ctx[r.start * hidden..r.end * hidden],
-                );
-            }
-            for (i, (a, e)) in ctx.iter().zip(&exact).enumerate() {
-                assert!(
-                    (*a as f64 - e).abs() < 1e-5,
-                    "h{hidden} value {i}: {a} vs {e}"
-                );
-            }
-        }
-    }
+    common::check_attention();
+}
+
+#[test]
+fn int8_matmul_is_within_its_rounding_bound() {
+    common::check_quant(QuantFormat::Int8);
+}
+
+#[test]
+fn int16_matmul_is_within_its_rounding_bound() {
+    common::check_quant(QuantFormat::Int16);
 }

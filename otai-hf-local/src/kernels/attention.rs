@@ -2,16 +2,16 @@
 //!
 //! For each sequence and head, `Kᵀ` (scaled by `1/√d`) and `V` are packed into the panels of
 //! the matmul microkernel; then for each block of up to `MR` queries the scores `q·Kᵀ` go to a
-//! small buffer (`MR × len`, in L1), are turned into probabilities in place, and multiplied by
-//! `V` straight into the context rows. Nothing of size `len × len` is ever written, no mask
+//! small buffer (`MR × len`, in L1), are exponentiated in place (minus the row maximum), and
+//! multiplied by `V` straight into the context rows, which are then divided by the row sums. Nothing of size `len × len` is ever written, no mask
 //! is needed (sequences are packed, not padded), and one kernel does both products.
 
 use std::ops::Range;
 
-use pulp::{Arch, Simd, WithSimd};
+use pulp::{Simd, WithSimd};
 
-use super::gemm::{lanes, max_mr, micro, row_slices, store_tile, with_mr, Tiles};
-use super::softmax_row;
+use super::exp_row;
+use super::gemm::{lanes, max_mr, micro, row_slices, store_two, with_mr, Tiles};
 
 /// Self-attention for the query rows `rows` (indices into the packed batch).
 ///
@@ -29,7 +29,7 @@ pub fn attention_rows(
     if hidden == 0 || heads == 0 || rows.is_empty() {
         return;
     }
-    Arch::new().dispatch(AttnOp {
+    super::dispatch(AttnOp {
         qkv,
         hidden,
         heads,
@@ -105,7 +105,6 @@ impl WithSimd for AttnOp<'_> {
                         vp[at..at + cols].copy_from_slice(&vrow[c * nr..c * nr + cols]);
                     }
                 }
-                let zero = [simd.splat_f32s(0.0); 2];
                 for t in 0..tiles.count() {
                     let (r, mr) = tiles.get(t);
                     let q0 = qa - start + r;
@@ -119,10 +118,17 @@ impl WithSimd for AttnOp<'_> {
                         for p in 0..kpanels {
                             let panel = S::as_simd_f32s(&kp[p * d * nr..(p + 1) * d * nr]).0;
                             let acc = micro::<S, MR>(simd, qh, panel);
-                            store_tile::<S, MR>(simd, acc, zero, &mut scores, lpad, 0, p * nr, nr);
+                            for (i, a) in acc.iter().enumerate() {
+                                let at = i * lpad + p * nr;
+                                let dst = S::as_mut_simd_f32s(&mut scores[at..at + nr]).0;
+                                dst[0] = a[0];
+                                dst[1] = a[1];
+                            }
                         }
-                        for i in 0..MR {
-                            softmax_row(simd, &mut scores[i * lpad..i * lpad + len]);
+                        // Unnormalized probabilities; 1/sum scales the context rows below.
+                        let mut inv = [0.0f32; MR];
+                        for (i, v) in inv.iter_mut().enumerate() {
+                            *v = 1.0 / exp_row(simd, &mut scores[i * lpad..i * lpad + len]);
                         }
                         // Probabilities × V into the context rows of this head.
                         let probs = row_slices::<MR>(&scores, lpad, 0);
@@ -135,16 +141,12 @@ impl WithSimd for AttnOp<'_> {
                             let panel = S::as_simd_f32s(&vp[c * len * nr..(c + 1) * len * nr]).0;
                             let acc = micro::<S, MR>(simd, pr, panel);
                             let cols = nr.min(d - c * nr);
-                            store_tile::<S, MR>(
-                                simd,
-                                acc,
-                                zero,
-                                ctx,
-                                h,
-                                out_row,
-                                head * d + c * nr,
-                                cols,
-                            );
+                            for (i, a) in acc.iter().enumerate() {
+                                let sc = simd.splat_f32s(inv[i]);
+                                let v = [simd.mul_f32s(a[0], sc), simd.mul_f32s(a[1], sc)];
+                                let at = (out_row + i) * h + head * d + c * nr;
+                                store_two(simd, v, &mut ctx[at..], cols);
+                            }
                         }
                     });
                 }

@@ -14,7 +14,7 @@
 //! tiles of the block. Bias, activation and residual + layer norm run while the block is in
 //! cache.
 
-use pulp::{Arch, Simd, WithSimd};
+use pulp::{Simd, WithSimd};
 
 use super::{act_v, add_norm_row, Epilogue, WeightRef};
 
@@ -28,7 +28,7 @@ pub fn simd_lanes() -> usize {
             lanes::<S>()
         }
     }
-    Arch::new().dispatch(Lanes)
+    super::dispatch(Lanes)
 }
 
 #[inline(always)]
@@ -245,7 +245,7 @@ pub fn matmul(x: &[f32], w: &PackedLinear, out: &mut [f32], epilogue: Epilogue<'
     if w.k == 0 || w.n == 0 {
         return;
     }
-    Arch::new().dispatch(MatmulOp {
+    super::dispatch(MatmulOp {
         x,
         w,
         out,
@@ -431,6 +431,23 @@ pub(crate) fn store_tile<S: Simd, const MR: usize>(
         } else {
             simd.partial_store_f32s(&mut out[at..at + cols], v0);
         }
+    }
+}
+
+/// Stores the first `cols` values of two vectors at the start of `dst`.
+#[inline(always)]
+pub(crate) fn store_two<S: Simd>(simd: S, v: [S::f32s; 2], dst: &mut [f32], cols: usize) {
+    let lanes = std::mem::size_of::<S::f32s>() / 4;
+    if cols == 2 * lanes {
+        let d = S::as_mut_simd_f32s(&mut dst[..2 * lanes]).0;
+        d[0] = v[0];
+        d[1] = v[1];
+    } else if cols > lanes {
+        let (first, second) = dst[..cols].split_at_mut(lanes);
+        S::as_mut_simd_f32s(first).0[0] = v[0];
+        simd.partial_store_f32s(second, v[1]);
+    } else {
+        simd.partial_store_f32s(&mut dst[..cols], v[0]);
     }
 }
 

@@ -8,9 +8,66 @@
 //! ≤ 3.3e-7 in f32 arithmetic, see `tests/kernels.rs`). End to end the scores stay within
 //! 1e-6 of PyTorch's.
 
-use pulp::{Arch, Simd, WithSimd};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use pulp::{Simd, WithSimd};
 
 use crate::config::Activation;
+
+// ---------------------------------------------------------------------------------------------
+// Instruction-set dispatch.
+// ---------------------------------------------------------------------------------------------
+
+/// The widest instruction set the kernels may use (for tests of the narrower code paths).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimdLimit {
+    /// The best the CPU has (the default).
+    Best,
+    /// At most AVX2 + FMA (x86-64-v3), even on an AVX-512 CPU.
+    Avx2,
+    /// No SIMD.
+    Scalar,
+}
+
+static SIMD_LIMIT: AtomicU8 = AtomicU8::new(0);
+
+/// Caps the instruction set of every kernel of this process, including the panel width of
+/// weights packed afterwards. For tests of the AVX2 and scalar code paths only (weights packed
+/// before the change run on the portable path).
+#[doc(hidden)]
+pub fn limit_simd(limit: SimdLimit) {
+    let v = match limit {
+        SimdLimit::Best => 0,
+        SimdLimit::Avx2 => 1,
+        SimdLimit::Scalar => 2,
+    };
+    SIMD_LIMIT.store(v, Ordering::Relaxed);
+}
+
+pub(crate) fn simd_limit() -> SimdLimit {
+    match SIMD_LIMIT.load(Ordering::Relaxed) {
+        0 => SimdLimit::Best,
+        1 => SimdLimit::Avx2,
+        _ => SimdLimit::Scalar,
+    }
+}
+
+/// Runs `op` with the best instruction set allowed ([`pulp::Arch`] picks it at run time).
+#[inline]
+pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
+    match simd_limit() {
+        SimdLimit::Best => pulp::Arch::new().dispatch(op),
+        SimdLimit::Avx2 => {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                return <pulp::x86::V3 as Simd>::vectorize(simd, op);
+            }
+            op.with_simd(pulp::Scalar::new())
+        }
+        SimdLimit::Scalar => op.with_simd(pulp::Scalar::new()),
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Elementwise building blocks (generic over the instruction set).
@@ -148,7 +205,7 @@ impl WithSimd for ActOp<'_> {
 
 /// Applies an activation in place.
 pub fn activation(act: Activation, data: &mut [f32]) {
-    Arch::new().dispatch(ActOp { act, data });
+    dispatch(ActOp { act, data });
 }
 
 struct ExpOp<'a>(&'a mut [f32]);
@@ -163,7 +220,7 @@ impl WithSimd for ExpOp<'_> {
 
 /// `e^x` in place (vectorized; relative error about 1e-7).
 pub fn exp_in_place(data: &mut [f32]) {
-    Arch::new().dispatch(ExpOp(data));
+    dispatch(ExpOp(data));
 }
 
 struct ErfOp<'a>(&'a mut [f32]);
@@ -178,15 +235,16 @@ impl WithSimd for ErfOp<'_> {
 
 /// `erf(x)` in place (vectorized; absolute error below 4e-7).
 pub fn erf_in_place(data: &mut [f32]) {
-    Arch::new().dispatch(ErfOp(data));
+    dispatch(ErfOp(data));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Softmax and layer norm on rows.
 // ---------------------------------------------------------------------------------------------
 
+/// `row[i] ← e^(row[i] − max(row))`; returns the sum (the softmax is `row / sum`).
 #[inline(always)]
-pub(crate) fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
+pub(crate) fn exp_row<S: Simd>(simd: S, row: &mut [f32]) -> f32 {
     let (head, tail) = S::as_simd_f32s(row);
     let mut m = simd.splat_f32s(f32::NEG_INFINITY);
     for v in head {
@@ -217,6 +275,12 @@ pub(crate) fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
             sum += *b;
         }
     }
+    sum
+}
+
+#[inline(always)]
+fn softmax_row<S: Simd>(simd: S, row: &mut [f32]) {
+    let sum = exp_row(simd, row);
     let inv = simd.splat_f32s(1.0 / sum);
     map_in_place!(simd, row, |v| simd.mul_f32s(v, inv));
 }
@@ -306,7 +370,7 @@ pub fn add_layer_norm(
     beta: &[f32],
     eps: f32,
 ) {
-    Arch::new().dispatch(NormOp {
+    dispatch(NormOp {
         x,
         residual,
         gamma,
@@ -321,9 +385,13 @@ pub fn add_layer_norm(
 
 mod attention;
 mod gemm;
+mod quant;
 
 pub use attention::attention_rows;
 pub use gemm::{matmul, simd_lanes, PackedLinear};
+#[doc(hidden)]
+pub use quant::quant_arch;
+pub use quant::{quant_matmul, QuantFormat, QuantLinear};
 
 /// What to do with a finished block of output rows (fused into the matmul while the rows are
 /// still in cache).
@@ -453,5 +521,5 @@ impl WithSimd for SoftmaxOp<'_> {
 
 /// Softmax of one row in place.
 pub fn softmax_in_place(row: &mut [f32]) {
-    Arch::new().dispatch(SoftmaxOp(row));
+    dispatch(SoftmaxOp(row));
 }
