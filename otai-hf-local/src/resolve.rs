@@ -170,10 +170,16 @@ pub fn resolve_model(model_name: &str, settings: &ResolveSettings) -> Result<Pat
         hint: format!(
             "either pass the path of a directory holding config.json, the weights \
              (model.safetensors or pytorch_model.bin) and the tokenizer files; or fill the cache \
-             `{cache_hint}` with `huggingface-cli download {model_name}` (revision `{rev}`) on a \
-             machine with network access and copy it here, or set HF_HUB_CACHE/HF_HOME to the \
-             cache that holds it.",
-            rev = settings.revision()
+             `{cache_hint}` with `huggingface-cli download {model_name} --revision {rev}` \
+             (HF_HUB_CACHE={cache_hint}) on a machine with network access and copy it here, or \
+             set HF_HUB_CACHE/HF_HOME to the cache that holds it.{download}",
+            rev = settings.revision(),
+            download = if CAN_DOWNLOAD {
+                ""
+            } else {
+                " This build cannot download models itself (build otai-hf-local with the \
+                 `hub-download` feature for that)."
+            }
         ),
     })
 }
@@ -211,11 +217,171 @@ fn lookup_cache(cache: &Path, model_id: &str, revision: &str) -> Result<PathBuf,
     }
 }
 
-/// Downloading from the Hub is not built in (no network access in this deployment); the
-/// message says why nothing was fetched.
-fn download(_model_id: &str, settings: &ResolveSettings) -> Result<PathBuf, String> {
+/// Downloads a model id into the first cache directory (the configured one, else the one the
+/// environment names), unless `HF_HUB_OFFLINE` is set or the crate is built without
+/// `hub-download`. The message says why nothing was fetched.
+fn download(model_id: &str, settings: &ResolveSettings) -> Result<PathBuf, String> {
     if settings.env.flag("HF_HUB_OFFLINE") {
         return Err("not downloaded: HF_HUB_OFFLINE is set".into());
     }
-    Err("not downloaded: this build cannot download models (only local directories and the local cache are used)".into())
+    #[cfg(feature = "hub-download")]
+    {
+        hub::download(model_id, settings)
+    }
+    #[cfg(not(feature = "hub-download"))]
+    {
+        let _ = model_id;
+        Err(
+            "not downloaded: this build cannot download models (it was built without the \
+             `hub-download` feature; only local directories and the local cache are used)"
+                .into(),
+        )
+    }
+}
+
+/// Whether this build can download models from the Hub (the `hub-download` feature).
+pub const CAN_DOWNLOAD: bool = cfg!(feature = "hub-download");
+
+#[cfg(feature = "hub-download")]
+mod hub {
+    //! The Hub download: `hf-hub`'s blocking client writes the standard cache layout
+    //! (`models--org--name/blobs/<etag>`, `snapshots/<sha>/<file>` → blob, `refs/<revision>`).
+
+    use std::collections::HashSet;
+    use std::path::PathBuf;
+
+    use hf_hub::api::sync::ApiBuilder;
+    use hf_hub::{Cache, Repo, RepoType};
+
+    use super::ResolveSettings;
+
+    /// The files of a model directory the engine reads, by what the repository holds:
+    /// `config.json`; `model.safetensors`, else `pytorch_model.bin`; `tokenizer.json`, else
+    /// `vocab.txt`; and `tokenizer_config.json` / `special_tokens_map.json` when present.
+    pub(super) fn wanted(files: &HashSet<&str>) -> Result<Vec<&'static str>, String> {
+        let mut out = Vec::new();
+        if !files.contains("config.json") {
+            return Err("the repository has no config.json (not a transformers model)".into());
+        }
+        out.push("config.json");
+        if files.contains("model.safetensors") {
+            out.push("model.safetensors");
+        } else if files.contains("pytorch_model.bin") {
+            out.push("pytorch_model.bin");
+        } else {
+            return Err(
+                "the repository has neither model.safetensors nor pytorch_model.bin (sharded \
+                 or other checkpoints are not supported)"
+                    .into(),
+            );
+        }
+        if files.contains("tokenizer.json") {
+            out.push("tokenizer.json");
+        } else if files.contains("vocab.txt") {
+            out.push("vocab.txt");
+        } else {
+            return Err("the repository has neither tokenizer.json nor vocab.txt".into());
+        }
+        for optional in ["tokenizer_config.json", "special_tokens_map.json"] {
+            if files.contains(optional) {
+                out.push(optional);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn download(model_id: &str, settings: &ResolveSettings) -> Result<PathBuf, String> {
+        let Some((cache, _)) = settings.cache_dirs().into_iter().next() else {
+            return Err(
+                "not downloaded: no cache directory to download into (set HF_HUB_CACHE, \
+                 HF_HOME or HOME, or configure the cache directory)"
+                    .into(),
+            );
+        };
+        let revision = settings.revision();
+        let mut builder = ApiBuilder::from_cache(Cache::new(cache.clone()))
+            .with_progress(false)
+            .with_user_agent("otai-hf-local", env!("CARGO_PKG_VERSION"));
+        let token = settings
+            .api_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .or_else(|| settings.env.get("HF_TOKEN"))
+            .or_else(|| settings.env.get("HUGGING_FACE_HUB_TOKEN"));
+        let authenticated = token.is_some();
+        if token.is_some() {
+            builder = builder.with_token(token);
+        }
+        if let Some(endpoint) = settings.env.get("HF_ENDPOINT") {
+            builder = builder.with_endpoint(endpoint.trim_end_matches('/').to_string());
+        }
+        let api = builder
+            .build()
+            .map_err(|e| format!("cannot start the Hub client ({e})"))?;
+        let repo = api.repo(Repo::with_revision(
+            model_id.to_string(),
+            RepoType::Model,
+            revision.to_string(),
+        ));
+        let info = repo.info().map_err(|e| {
+            let hint = if authenticated {
+                "check the model id, the revision and that the token may read it"
+            } else {
+                "check the model id and the revision; a private or gated model needs the \
+                 api_token (or HF_TOKEN)"
+            };
+            format!("cannot list `{model_id}` at revision `{revision}` ({e}); {hint}")
+        })?;
+        let files: HashSet<&str> = info.siblings.iter().map(|s| s.rfilename.as_str()).collect();
+        let wanted = wanted(&files).map_err(|e| format!("`{model_id}`: {e}"))?;
+        let mut dir = None;
+        for file in wanted {
+            let path = repo
+                .get(file)
+                .map_err(|e| format!("downloading `{file}` of `{model_id}` failed ({e})"))?;
+            dir = path.parent().map(PathBuf::from);
+        }
+        tracing::info!(model = model_id, revision, sha = %info.sha, cache = %cache.display(), "downloaded from the Hugging Face Hub");
+        dir.ok_or_else(|| format!("`{model_id}`: nothing was downloaded"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn picks_the_files_the_engine_reads() {
+            let files: HashSet<&str> = [
+                "config.json",
+                "model.safetensors",
+                "pytorch_model.bin",
+                "tokenizer.json",
+                "vocab.txt",
+                "tokenizer_config.json",
+                "README.md",
+            ]
+            .into();
+            assert_eq!(
+                wanted(&files).unwrap(),
+                [
+                    "config.json",
+                    "model.safetensors",
+                    "tokenizer.json",
+                    "tokenizer_config.json"
+                ]
+            );
+            let old: HashSet<&str> = ["config.json", "pytorch_model.bin", "vocab.txt"].into();
+            assert_eq!(
+                wanted(&old).unwrap(),
+                ["config.json", "pytorch_model.bin", "vocab.txt"]
+            );
+            let sharded: HashSet<&str> = [
+                "config.json",
+                "model-00001-of-00002.safetensors",
+                "tokenizer.json",
+            ]
+            .into();
+            assert!(wanted(&sharded).unwrap_err().contains("sharded"));
+        }
+    }
 }

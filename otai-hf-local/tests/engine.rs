@@ -147,9 +147,14 @@ fn a_missing_model_lists_every_place_looked_in_and_how_to_fix_it() {
         "{text}"
     );
 
-    // Without any cache variables the default under HOME is named.
+    // Without any cache variables the default under HOME is named. Tests never download:
+    // a build with `hub-download` gets HF_HUB_OFFLINE.
+    let mut vars = vec![("HOME", "/home/someone")];
+    if otai_hf_local::resolve::CAN_DOWNLOAD {
+        vars.push(("HF_HUB_OFFLINE", "1"));
+    }
     let home = ResolveSettings {
-        env: env(&[("HOME", "/home/someone")]),
+        env: env(&vars),
         ..ResolveSettings::default()
     };
     let text = resolve_model("org/other", &home).unwrap_err().to_string();
@@ -157,7 +162,16 @@ fn a_missing_model_lists_every_place_looked_in_and_how_to_fix_it() {
         text.contains("/home/someone/.cache/huggingface/hub"),
         "{text}"
     );
-    assert!(text.contains("cannot download"), "{text}");
+    assert!(
+        text.contains("huggingface-cli download org/other --revision main"),
+        "{text}"
+    );
+    if otai_hf_local::resolve::CAN_DOWNLOAD {
+        assert!(text.contains("HF_HUB_OFFLINE"), "{text}");
+    } else {
+        assert!(text.contains("cannot download"), "{text}");
+        assert!(text.contains("`hub-download` feature"), "{text}");
+    }
 }
 
 #[test]
