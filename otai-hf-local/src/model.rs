@@ -10,6 +10,7 @@
 
 use crate::config::{Activation, Arch, ModelConfig};
 use std::ops::Range;
+use std::sync::Mutex;
 
 use crate::kernels::{self, Epilogue, PackedLinear, QuantFormat, QuantLinear, WeightRef};
 use crate::tokenize::Encoded;
@@ -119,7 +120,34 @@ pub struct Model {
     layers: Vec<Layer>,
     head: Head,
     quantization: Quantization,
+    /// Activation buffers of the last forward pass, reused by the next one.
+    buffers: Mutex<Option<Buffers>>,
 }
+
+/// The per-token activation buffers of a forward pass (kept between passes up to
+/// [`KEEP_TOKENS`] tokens: no allocation, page faults or zeroing per text).
+#[derive(Default)]
+struct Buffers {
+    x1: Vec<f32>,
+    ctx: Vec<f32>,
+    ff: Vec<f32>,
+    qkv: [Vec<f32>; 2],
+}
+
+impl std::fmt::Debug for Buffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffers")
+            .field(
+                "floats",
+                &(self.x1.capacity() + self.ctx.capacity() + self.ff.capacity()),
+            )
+            .finish()
+    }
+}
+
+/// Largest batch (in tokens) whose buffers are kept for the next forward pass (about 20 MB
+/// with MiniLM's shapes; a longer batch allocates its own).
+const KEEP_TOKENS: usize = 1024;
 
 /// The rows of one thread's share of a batch in one layer, with its slices of every buffer.
 struct Part<'a> {
@@ -270,6 +298,7 @@ impl Model {
             layers,
             head,
             quantization,
+            buffers: Mutex::new(None),
         })
     }
 
@@ -333,14 +362,24 @@ impl Model {
         if let Some(first) = self.layers.first() {
             let inter = self.cfg.intermediate_size;
             let bounds = self.split(&seqs, total);
-            let mut x1 = vec![0.0f32; total * h];
-            let mut ctx = vec![0.0f32; total * h];
-            let mut ff = vec![0.0f32; total * inter];
-            let mut qkv = [vec![0.0f32; total * 3 * h], vec![0.0f32; total * 3 * h]];
+            // Every buffer is fully written before it is read: stale values are never used.
+            let mut bufs = self
+                .buffers
+                .try_lock()
+                .ok()
+                .and_then(|mut b| b.take())
+                .unwrap_or_default();
+            bufs.x1.resize(total * h, 0.0);
+            bufs.ctx.resize(total * h, 0.0);
+            bufs.ff.resize(total * inter, 0.0);
+            for q in &mut bufs.qkv {
+                q.resize(total * 3 * h, 0.0);
+            }
+            let Buffers { x1, ctx, ff, qkv } = &mut bufs;
             {
                 let (qkv0, _) = qkv.split_at_mut(1);
                 let xs = split_rows(&mut x, &bounds, h);
-                let outs = split_rows(&mut qkv0[0], &bounds, 3 * h);
+                let outs = split_rows(&mut qkv0[0][..total * 3 * h], &bounds, 3 * h);
                 run_parts(xs.into_iter().zip(outs).collect(), |(xp, out)| {
                     first.qkv.apply(xp, out, Epilogue::None);
                 });
@@ -353,12 +392,13 @@ impl Model {
                     (&b[0], &mut a[0])
                 };
                 let next_layer = self.layers.get(l + 1);
+                let cur = &cur[..total * 3 * h];
                 let parts: Vec<Part<'_>> = split_rows(&mut x, &bounds, h)
                     .into_iter()
-                    .zip(split_rows(&mut x1, &bounds, h))
-                    .zip(split_rows(&mut ctx, &bounds, h))
-                    .zip(split_rows(&mut ff, &bounds, inter))
-                    .zip(split_rows(next, &bounds, 3 * h))
+                    .zip(split_rows(&mut x1[..total * h], &bounds, h))
+                    .zip(split_rows(&mut ctx[..total * h], &bounds, h))
+                    .zip(split_rows(&mut ff[..total * inter], &bounds, inter))
+                    .zip(split_rows(&mut next[..total * 3 * h], &bounds, 3 * h))
                     .zip(bounds.windows(2))
                     .map(|(((((x, x1), ctx), inter), qkv_next), w)| Part {
                         rows: w[0]..w[1],
@@ -370,6 +410,11 @@ impl Model {
                     })
                     .collect();
                 run_parts(parts, |p| self.layer_part(layer, next_layer, cur, &seqs, p));
+            }
+            if total <= KEEP_TOKENS {
+                if let Ok(mut kept) = self.buffers.try_lock() {
+                    *kept = Some(bufs);
+                }
             }
         }
         // The first token ([CLS] / <s>) of every sequence.

@@ -39,6 +39,10 @@ pub fn attention_rows(
     });
 }
 
+super::scratch!(KP: f32);
+super::scratch!(VP: f32);
+super::scratch!(SCORES: f32);
+
 struct AttnOp<'a> {
     qkv: &'a [f32],
     hidden: usize,
@@ -65,9 +69,9 @@ impl WithSimd for AttnOp<'_> {
         let nr = 2 * lanes::<S>();
         let mr_max = max_mr::<S>();
         let row_len = 3 * h;
-        let mut kp: Vec<f32> = Vec::new();
-        let mut vp: Vec<f32> = Vec::new();
-        let mut scores: Vec<f32> = Vec::new();
+        let mut kp = KP.take();
+        let mut vp = VP.take();
+        let mut scores = SCORES.take();
         for &(start, len) in seqs {
             let qa = start.max(rows.start);
             let qb = (start + len).min(rows.end);
@@ -150,6 +154,11 @@ impl WithSimd for AttnOp<'_> {
                         }
                     });
                 }
+            }
+        }
+        for (cell, buf) in [(&KP, kp), (&VP, vp), (&SCORES, scores)] {
+            if buf.capacity() * 4 <= super::SCRATCH_KEEP {
+                cell.set(buf);
             }
         }
     }

@@ -69,6 +69,20 @@ pub(crate) fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
     }
 }
 
+/// A per-thread buffer of `T`, reused by the kernels from call to call (no allocation and no
+/// page faults per call). Take it with [`take_scratch`], give it back with [`put_scratch`].
+macro_rules! scratch {
+    ($name:ident: $t:ty) => {
+        thread_local! {
+            static $name: std::cell::Cell<Vec<$t>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+    };
+}
+pub(crate) use scratch;
+
+/// Buffers larger than this (in bytes) are not kept between calls.
+pub(crate) const SCRATCH_KEEP: usize = 8 << 20;
+
 // ---------------------------------------------------------------------------------------------
 // Elementwise building blocks (generic over the instruction set).
 // ---------------------------------------------------------------------------------------------

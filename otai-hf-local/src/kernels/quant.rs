@@ -461,7 +461,9 @@ fn quantize_rows<S: IntSimd>(simd: S, x: &[f32], w: &QuantLinear) -> QuantRows {
     let (k, groups, format) = (w.k, w.groups, w.format);
     let a_max = format.a_max();
     let m = x.len() / k;
-    let mut data = vec![0i32; m * groups];
+    let mut data = QROWS.take();
+    data.clear();
+    data.resize(m * groups, 0);
     let mut scale = vec![0.0f32; m];
     let mut zero = vec![0.0f32; m];
     for (i, (row, q)) in x
@@ -504,6 +506,8 @@ fn quantize_rows<S: IntSimd>(simd: S, x: &[f32], w: &QuantLinear) -> QuantRows {
         zero,
     }
 }
+
+super::scratch!(QROWS: i32);
 
 struct QuantOp<'a, S> {
     simd: S,
@@ -614,6 +618,9 @@ impl<S: IntSimd> pulp::NullaryFnOnce for QuantOp<'_, S> {
                 }
             }
             t0 = t1;
+        }
+        if q.data.capacity() * 4 <= super::SCRATCH_KEEP {
+            QROWS.set(q.data);
         }
     }
 }
