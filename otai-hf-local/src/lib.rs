@@ -13,10 +13,15 @@
 //! * [`TextClassifier::classify`]: classify one text through the model's micro-batcher, or
 //!   [`TextClassifier::classify_batch`] for many texts at once (blocking).
 //!
-//! Modules, one job each: [`resolve`] (where a model is), [`config`] (`config.json`),
-//! [`tokenize`] (the pipeline's tokenizer call), [`weights`] (mmapped safetensors or
-//! `pytorch_model.bin`), [`kernels`] (vectorized f32 math), [`model`] (encoder and heads),
-//! `classifier` (one loaded model), `batcher` (micro-batching), `store` (the cache).
+//! Inference is f32 by default (the pipeline's results); [`EngineSettings::quantize`] opts into
+//! int8 or int16 matmuls ([`Quantization`]). With the `hub-download` feature, model ids missing
+//! from the local cache are downloaded into it (off by default).
+//!
+//! Modules, one job each: [`resolve`] (where a model is, and the optional download),
+//! [`config`] (`config.json`), [`tokenize`] (the pipeline's tokenizer call), [`weights`]
+//! (mmapped safetensors or `pytorch_model.bin`), [`kernels`] (packed matmuls, fused attention,
+//! vectorized math), [`model`] (encoder and heads, threads), `classifier` (one loaded model),
+//! `batcher` (micro-batching), `store` (the cache).
 
 mod batcher;
 mod classifier;

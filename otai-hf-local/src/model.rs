@@ -7,6 +7,11 @@
 //! every real token of the batch at once and nothing is spent on padding; attention runs per
 //! text. For the real tokens this is exactly what padding plus an attention mask computes, and
 //! it makes a batched result equal the single-text result.
+//!
+//! The linear layers are packed (or quantized, see [`Quantization`]) once at load. With more
+//! than one thread, the packed rows are split once per forward pass into one share per thread,
+//! balanced by work; each thread runs whole layers on its rows and the threads meet once per
+//! layer (attention needs every row's keys and values), not once per op.
 
 use crate::config::{Activation, Arch, ModelConfig};
 use std::ops::Range;

@@ -1,12 +1,26 @@
-//! Vectorized f32 kernels: matrix × weightsᵀ, GELU and friends, softmax, layer norm.
+//! Vectorized kernels: packed matmuls (f32, and int8/int16 for the opt-in quantized modes),
+//! fused attention, GELU and friends, softmax, layer norm.
 //!
-//! Written on `pulp`, which picks AVX2+FMA (or the best available instruction set) at run
-//! time behind a safe API, so this crate needs no `unsafe` and no `-C target-cpu`. The
-//! elementwise functions replace scalar `libm` calls (the GELU's `erf` alone was ≈ 18 % of a
-//! straightforward candle forward pass): `exp` is a range-reduced polynomial (relative error
-//! ≈ 1e-7) and `erf` is Abramowitz & Stegun 7.1.26 on top of it (bound 1.5e-7; measured
-//! ≤ 3.3e-7 in f32 arithmetic, see `tests/kernels.rs`). End to end the scores stay within
-//! 1e-6 of PyTorch's.
+//! Written on `pulp`, which picks AVX-512 (x86-64-v4), AVX2+FMA (v3) or scalar code at run
+//! time behind a safe API, so this crate needs no `unsafe` and no `-C target-cpu`. Every
+//! kernel is one `WithSimd` op whose helpers are `#[inline(always)]` (a helper left out of line
+//! would be compiled without the vector target features) and uses no closures in its loops.
+//!
+//! * [`PackedLinear`] / [`matmul`] (`gemm.rs`): weights repacked once at load into panels of two
+//!   vectors; a 12 × 32 (AVX-512) / 6 × 16 (AVX2) outer-product register tile; L2-sized row
+//!   blocks; bias, activation and residual + layer norm fused into the epilogue.
+//! * [`attention_rows`] (`attention.rs`): per sequence and head, Kᵀ and V packed into panels;
+//!   scores of up to 12 queries at a time in an L1 buffer, exponentiated in place, times V with
+//!   the same microkernel, divided by the row sums. No `len × len` matrix, no mask.
+//! * [`QuantLinear`] / [`quant_matmul`] (`quant.rs`): the int8 and int16 formats.
+//! * `exp` is a range-reduced polynomial (relative error ≈ 1e-7) and `erf` is Abramowitz &
+//!   Stegun 7.1.26 on top of it (bound 1.5e-7; measured ≤ 3.3e-7 in f32 arithmetic, see
+//!   `tests/kernels.rs`), instead of scalar `libm` (whose `erf` was ≈ 18 % of a straightforward
+//!   candle forward pass). End to end the f32 scores stay within 1e-6 of PyTorch's.
+//!
+//! `tests/kernels.rs` checks every kernel against naive f64 math on the best instruction set;
+//! `tests/kernels_avx2.rs` and `tests/kernels_scalar.rs` run the same checks with the
+//! instruction set capped (hidden [`limit_simd`]).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
