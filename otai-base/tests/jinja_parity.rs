@@ -12,7 +12,10 @@
 //! * a case marked `differs` must give what the catalogue documents, and that must really
 //!   differ from the original (so the documented list stays honest);
 //! * a case marked `pending` needs a scope today's `PipeContext` cannot build; it is skipped,
-//!   and fails as soon as the scope can be built, so the mark is removed.
+//!   and fails as soon as the scope can be built, so the mark is removed;
+//! * `CompiledTemplate::undeclared_names` must list what jinja2's own analysis
+//!   (`jinja2.meta.find_undeclared_variables`, less scope, helpers and jinja2's globals)
+//!   finds, plus the jinja2 globals minijinja lacks.
 //!
 //! `cargo test -p otai-base --test jinja_parity -- --nocapture` prints every case.
 
@@ -115,7 +118,12 @@ struct ExpectedCase {
     id: String,
     template: String,
     original: Outcome,
+    /// What jinja2's analysis finds undeclared; `None` when jinja2 cannot parse it.
+    undeclared: Option<Vec<String>>,
 }
+
+/// jinja2's globals that minijinja does not have: undeclared for us, declared for jinja2.
+const MISSING_GLOBALS: [&str; 3] = ["lipsum", "cycler", "joiner"];
 
 /// What a render gave.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -294,6 +302,22 @@ fn the_renderer_matches_the_original() {
                 case.kind,
                 original.original.kind()
             ));
+        }
+        if let (Some(expected), Ok(template)) = (
+            &original.undeclared,
+            JinjaRenderer::default().compile(&case.template),
+        ) {
+            let ours: Vec<String> = template
+                .undeclared_names()
+                .into_iter()
+                .filter(|name| !MISSING_GLOBALS.contains(&name.as_str()))
+                .collect();
+            if &ours != expected {
+                problems.push(format!(
+                    "{}: undeclared names {ours:?}, jinja2 finds {expected:?}",
+                    case.id
+                ));
+            }
         }
         let scope = match &case.scope {
             ScopeRef::Named(name) => catalogue

@@ -29,7 +29,8 @@
 //! An undefined variable, attribute or key is jinja2's default `Undefined`: it prints as empty
 //! text (`"Hello {{ undefined_var }}!"` → `"Hello !"`), is false, iterates as empty, has length
 //! 0 and is `null` when it is the whole result; reading an attribute *of* it, or computing with
-//! it, is an error.
+//! it, is an error. [`CompiledTemplate::undeclared_names`] lists the names a template reads
+//! that are neither scope variables nor helpers, for `otai check` to warn about.
 //!
 //! # Scope and helpers
 //!
@@ -81,6 +82,7 @@ mod scope;
 mod view;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -250,7 +252,30 @@ impl CompiledTemplate for JinjaTemplate {
             }
         }
     }
+
+    fn undeclared_names(&self) -> Vec<String> {
+        let (read, env) = match &self.parsed {
+            Parsed::Native(parsed) => (
+                parsed.borrow_dependent().undeclared_variables(false),
+                parsed.borrow_owner(),
+            ),
+            Parsed::Text(parsed) => (
+                parsed.borrow_dependent().undeclared_variables(false),
+                parsed.borrow_owner(),
+            ),
+        };
+        let globals: HashSet<&str> = env.globals().map(|(name, _)| name).collect();
+        let mut names: Vec<String> = read
+            .into_iter()
+            .filter(|name| !SCOPE.contains(&name.as_str()) && !globals.contains(name.as_str()))
+            .collect();
+        names.sort();
+        names
+    }
 }
+
+/// The variables every render has (see [`Scope`]).
+const SCOPE: [&str; 3] = ["pipe_results", "params", "parent_params"];
 
 /// `source` with `\r\n` and `\r` as `\n`.
 fn normalize_newlines(source: &str) -> Cow<'_, str> {

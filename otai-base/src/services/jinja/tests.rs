@@ -359,6 +359,30 @@ fn undefined_variables_print_as_nothing() {
     assert!(error_of("{{ name + 1 }}").contains("undefined"));
 }
 
+fn undeclared(source: &str) -> Vec<String> {
+    renderer().compile(source).unwrap().undeclared_names()
+}
+
+#[test]
+fn undeclared_names_are_what_a_template_reads_from_outside_its_scope() {
+    assert_eq!(
+        undeclared("{{ get_pipe_result('x') }} {{ tiket.id }}"),
+        ["tiket"]
+    );
+    assert_eq!(undeclared("{{ foo + bar }}"), ["bar", "foo"]);
+    assert_eq!(undeclared("{{ fail() if x else get_env('A') }}"), ["x"]);
+    assert_eq!(
+        undeclared("{% for t in items %}{{ t }}{{ loop.index }}{% endfor %}{% set n = 1 %}{{ n }}"),
+        ["items"]
+    );
+    assert!(undeclared(
+        "{{ params.a }} {{ pipe_results }} {{ parent_params }} {{ has_failed('a') }} \
+         {{ get_parent_param('b') }} {{ at_path(params, 'a.b') }} {{ range(3) | list }}"
+    )
+    .is_empty());
+    assert!(undeclared("plain {{ 1 }}").is_empty());
+}
+
 #[test]
 fn syntax_errors_are_reported_at_compile_time_with_their_line() {
     let error = renderer().compile("line one\n{{ 1 + }}").unwrap_err();
