@@ -232,8 +232,11 @@ impl OtoboZnunyClient {
         self.call(Operation::TicketUpdate, request).await
     }
 
-    /// Adds an article to a ticket: a `TicketUpdate` that carries only the `Article`.
-    pub async fn add_article(
+    /// Adds a note to a ticket: a `TicketUpdate` that carries only the `Article` (no
+    /// `Ticket` object). Build an internal note, visible to agents only, with
+    /// [`ArticleFields::internal_note`]. Not retried once the request may have reached the
+    /// server, so a note is never added twice.
+    pub async fn add_note(
         &self,
         ticket_id: &str,
         article: ArticleFields,

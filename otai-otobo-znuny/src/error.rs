@@ -365,14 +365,15 @@ fn humantime_like(duration: Duration) -> String {
     }
 }
 
-/// The texts of an error's sources, joined by `: ` (repeats dropped). The outermost text
-/// (reqwest's generic "error sending request") is left out.
+/// The texts of an error's sources, joined by `: ` (repeats dropped). The generic wrappers
+/// (reqwest's "error sending request", hyper-util's "client error (Connect)") are left out:
+/// they say nothing the variant does not.
 fn chain_text(error: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source = error.source();
     while let Some(err) = source {
         let text = err.to_string();
-        if parts.last() != Some(&text) {
+        if parts.last() != Some(&text) && !text.starts_with("client error (") {
             parts.push(text);
         }
         source = err.source();

@@ -52,7 +52,7 @@ impl OTOBOZnunyTicketSystemService {
     async fn add_notes(&self, id: &str, notes: &[UnifiedNote]) -> Result<(), OtoboError> {
         for note in notes {
             self.client
-                .add_article(id, mapping::note_article(note))
+                .add_note(id, mapping::note_article(note))
                 .await?;
         }
         Ok(())
@@ -159,7 +159,7 @@ impl TicketSystem for OTOBOZnunyTicketSystemService {
     async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
         let answer = self
             .client
-            .add_article(id, mapping::note_article(note))
+            .add_note(id, mapping::note_article(note))
             .await?;
         tracing::info!(ticket_id = %id, article_id = ?answer.article_id, "note added");
         Ok(())

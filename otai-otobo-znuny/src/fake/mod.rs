@@ -19,7 +19,7 @@
 //! * It listens on 127.0.0.1 only.
 //!
 //! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! # async fn demo() -> Result<(), otai_otobo_znuny::fake::StartError> {
 //! use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
 //! let server = FakeOtobo::start(FakeOtoboConfig::new(Seed::default()).with_password("pw")).await?;
 //! println!("{}", server.base_url()); // http://127.0.0.1:41234/otobo/nph-genericinterface.pl
@@ -190,6 +190,7 @@ impl FakeOtobo {
             faults: Mutex::default(),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
         });
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
         Ok(FakeOtobo {
@@ -272,6 +273,12 @@ impl FakeOtobo {
     /// [`FakeOtobo::clear_requests`]).
     pub fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// How many TCP connections the server accepted so far: a client that reuses its
+    /// connections opens few.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// Stops the server and waits until it has stopped.

@@ -33,6 +33,7 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultPlan>,
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
+    pub connections: AtomicUsize,
 }
 
 /// Locks a mutex; a panic in another request does not take the server down.
@@ -47,6 +48,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = Arc::clone(&shared);
                     connections.spawn(async move {
                         let service = hyper::service::service_fn(move |request| {

@@ -3,8 +3,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use otai::Secret;
@@ -122,7 +123,7 @@ pub fn service(params: &OtoboZnunyParams) -> OTOBOZnunyTicketSystemService {
     OTOBOZnunyTicketSystemService::from_client(client(params))
 }
 
-/// Everything logged (at every level, every target) on this thread while the guard lives.
+/// Everything logged (at every level) on one thread while its [`CaptureGuard`] lives.
 #[derive(Clone, Default)]
 pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
 
@@ -133,9 +134,20 @@ impl LogBuffer {
     }
 }
 
-impl Write for LogBuffer {
+thread_local! {
+    static CAPTURE: RefCell<Option<LogBuffer>> = const { RefCell::new(None) };
+}
+
+/// Writes into the capturing buffer of the current thread, if any.
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        CAPTURE.with(|capture| {
+            if let Some(buffer) = &*capture.borrow() {
+                buffer.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -144,14 +156,32 @@ impl Write for LogBuffer {
     }
 }
 
+/// Stops the capture of this thread when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| *capture.borrow_mut() = None);
+    }
+}
+
 /// Captures this thread's logs (a `#[tokio::test]` runs every task on its thread).
-pub fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
+///
+/// One global subscriber at `TRACE` writes each event to the buffer of the thread that
+/// emitted it. (A thread-local subscriber per test would miss events: tracing caches per
+/// call site whether anyone is interested, and a test on another thread without a
+/// subscriber can settle that to "no" first.)
+pub fn capture_logs() -> (LogBuffer, CaptureGuard) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| ThreadWriter)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
     let buffer = LogBuffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (buffer, tracing::subscriber::set_default(subscriber))
+    CAPTURE.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
+    (buffer, CaptureGuard)
 }
