@@ -9,6 +9,9 @@
 //! cargo bench -p otai-otobo-znuny --bench find_tickets
 //! ```
 //!
+//! A last group runs `max_concurrency` 50 without latency: the cost of client and server
+//! themselves (JSON, HTTP on loopback, mapping), which comes on top of the latency above.
+//!
 //! Client and server share one two-thread Tokio runtime and one connection pool per
 //! service, as in a running pipeline (connections are reused across iterations).
 
@@ -99,6 +102,24 @@ fn find_tickets(c: &mut Criterion) {
             },
         );
     }
+    group.finish();
+
+    // The same without latency: what the client and the fake server cost themselves
+    // (serialising, HTTP on loopback, decoding, mapping), to read the figures above against.
+    server.set_latency(Duration::ZERO);
+    let mut params = OtoboZnunyParams::new(server.base_url(), Secret::new(PASSWORD));
+    params.max_concurrency = NonZeroUsize::new(TICKETS).unwrap();
+    let service = OTOBOZnunyTicketSystemService::new(&params).expect("params");
+    runtime.block_on(service.connect()).expect("connect");
+    let mut group = c.benchmark_group(format!("find_tickets_{TICKETS}_without_latency"));
+    group.sample_size(20);
+    group.bench_function(BenchmarkId::new("max_concurrency", TICKETS), |b| {
+        b.iter(|| {
+            runtime
+                .block_on(service.find_tickets(&criteria))
+                .expect("find_tickets")
+        })
+    });
     group.finish();
     eprintln!(
         "reference: 2 × latency = {} ms (search, then all gets at once); 51 × latency = {} ms (one by one)",

@@ -187,16 +187,17 @@ impl OtoboZnunyClient {
             other => other?,
         };
         let mut tickets = answer.tickets;
-        let position = tickets
-            .iter()
-            .position(|ticket| ticket.ticket_id.as_deref() == Some(ticket_id))
-            .unwrap_or(0);
         if tickets.is_empty() {
             return Err(OtoboError::NotFound {
                 endpoint: self.route(Operation::TicketGet).endpoint.clone(),
                 ticket_id: ticket_id.to_owned(),
             });
         }
+        // One ticket is expected; should a server send more, the one asked for is taken.
+        let position = tickets
+            .iter()
+            .position(|ticket| ticket.ticket_id.as_deref() == Some(ticket_id))
+            .unwrap_or(0);
         let mut ticket = tickets.swap_remove(position);
         ticket.ticket_id.get_or_insert_with(|| ticket_id.to_owned());
         Ok(ticket)
