@@ -346,6 +346,20 @@ mod tests {
     fn credentials_come_first_and_fields_follow() {
         let password = Secret::new("s3cret");
         let request = TicketGetRequest::new("1041", 5);
+        let text = serde_json::to_string(&Authenticated {
+            credentials: Credentials {
+                user_login: "open_ticket_ai",
+                password: &password,
+            },
+            fields: &request,
+        })
+        .unwrap();
+        assert!(
+            text.starts_with(
+                r#"{"UserLogin":"open_ticket_ai","Password":"s3cret","TicketID":1041,"#
+            ),
+            "{text}"
+        );
         let body = serde_json::to_value(Authenticated {
             credentials: Credentials {
                 user_login: "open_ticket_ai",
