@@ -26,8 +26,8 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     /// The template's source text.
     fn source(&self) -> &str;
 
-    /// Renders against a pipe context. A template that is exactly one `{{ expression }}`
-    /// yields the expression's native value; anything else yields a string.
+    /// Renders against a pipe context into a value: the renderer decides how text maps to
+    /// values (`base:JinjaRenderer`: native values and Python literals, as the original).
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError>;
 
     /// The names this template reads that are not in scope: neither the pipe context's
