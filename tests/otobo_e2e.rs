@@ -342,3 +342,26 @@ async fn the_readmes_otobo_example_drains_the_fake_helpdesk() {
     assert_eq!(noted, incoming, "every routed ticket got its two notes");
     server.shutdown().await;
 }
+
+#[test]
+fn check_online_reports_an_unreachable_server_at_the_service() {
+    // A port nobody listens on: bind one, note it, let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let base_url = format!("http://127.0.0.1:{port}/otobo/nph-genericinterface.pl");
+    let config = original_config(dir.path(), &base_url).display().to_string();
+    let output = otai(&["check", "--config", &config, "--online"]);
+    assert_eq!(output.status.code(), Some(3), "{}", all_output(&output));
+    let text = all_output(&output);
+    assert!(
+        text.contains("service `otobo_znuny` (otobo-znuny:OTOBOZnunyTicketSystemService) cannot start: cannot connect to"),
+        "{text}"
+    );
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(text.contains("hint: check `base_url`"), "{text}");
+    assert!(!text.contains(PASSWORD), "{text}");
+}

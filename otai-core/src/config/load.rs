@@ -11,7 +11,8 @@ use super::source::ConfigSource;
 use super::substitute::substitute;
 use crate::app_config::AppConfig;
 use crate::engine::{
-    unknown_keys, Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement, ServiceSpec,
+    unknown_keys, Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement,
+    ServiceSpec,
 };
 use crate::params;
 use crate::path::ConfigPath;
