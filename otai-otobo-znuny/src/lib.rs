@@ -18,7 +18,7 @@
 //!   the original plugin documentation uses them (`otobo-znuny:FetchTicketsPipe`).
 //! * [`OtoboZnunyClient`] is the HTTP client beneath it: one connection pool, typed errors
 //!   ([`OtoboError`]), retries ([`RetryPolicy`]), lenient decoding ([`wire`], [`decode`]).
-//! * With the `fake-server` feature, [`fake`] is an in-memory OTOBO speaking the same wire
+//! * With the `fake-server` feature, `fake` is an in-memory OTOBO speaking the same wire
 //!   format, for tests and for trying pipelines without a helpdesk (binary `fake-otobo`).
 //!
 //! Module by job: [`params`] (config), [`client`] (HTTP), [`wire`] (request and answer
