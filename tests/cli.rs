@@ -89,3 +89,34 @@ fn a_closed_stdout_is_not_a_crash() {
         assert!(output.status.success(), "{command}: {stderr}");
     }
 }
+
+#[test]
+fn check_warns_about_names_a_template_reads_that_do_not_exist_and_still_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "typo.yml",
+        "open_ticket_ai:\n  orchestrator:\n    use: base:CompositePipe\n    params:\n      steps:\n        - id: ticket\n          use: base:ExpressionPipe\n          params: { expression: \"{{ 1 }}\" }\n        - id: note\n          use: base:ExpressionPipe\n          params:\n            expression: \"Ticket {{ tiket }} in {{ get_pipe_result('ticket') }}\"\n",
+    );
+    let output = otai(&["check", "--config", &config]);
+    assert_eq!(output.status.code(), Some(0), "a warning is no error");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("OK") && stdout.contains("1 warning"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: the template reads `tiket`, which is not defined here"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("typo.yml:12:25"), "{stderr}");
+    assert!(
+        stderr.contains("at: orchestrator.params.steps[1].params.expression"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("get_pipe_result`"),
+        "helpers are not undeclared: {stderr}"
+    );
+}

@@ -44,7 +44,8 @@
 //!
 //! The layers, bottom up (each uses only those below it):
 //!
-//! * the plugin API — [`plugin`], [`injectable`], [`pipe`], [`service`], [`interfaces`], the
+//! * the plugin API — [`plugin`](mod@plugin), [`injectable`], [`pipe`](mod@pipe),
+//!   [`service`](mod@service), [`interfaces`], the
 //!   shared ticket [`pipes`], and the values they exchange ([`Value`], [`Secret`],
 //!   [`Duration`], [`ConfigPath`]);
 //! * [`registry`] — the [`ComponentRegistry`] of every `prefix:Name` key;

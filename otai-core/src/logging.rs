@@ -28,7 +28,15 @@ pub enum LoggingError {
 /// Whether log lines to stderr get colours: only on a terminal, and never when `NO_COLOR` is
 /// set (<https://no-color.org>).
 pub fn colours_on_stderr() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    colours(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+/// Colours on a terminal unless `NO_COLOR` is set to anything but the empty string.
+fn colours(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
 }
 
 /// Installs the global `tracing` subscriber. `RUST_LOG`, when set, wins over the configured
@@ -80,4 +88,22 @@ pub fn init(
     // A subscriber installed earlier (tests, an embedding application) stays in charge.
     let _ = result;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::colours;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(colours(true, None));
+        assert!(
+            colours(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!colours(true, Some(OsStr::new("1"))));
+        assert!(!colours(false, None), "piped output is plain");
+    }
 }

@@ -3,7 +3,11 @@
 //! Open Ticket AI plugin `hf-local`: local HuggingFace text classification. Its registry keys
 //! start with `hf-local:`.
 //!
-//! This crate holds the inference engine of the classification service: local Hugging Face
+//! | key | kind | |
+//! |---|---|---|
+//! | `hf-local:HFClassificationService` | service | [`HFClassificationService`] (`ClassificationService`) |
+//!
+//! This crate holds the service and its inference engine: local Hugging Face
 //! text-classification models (BERT, DistilBERT, RoBERTa, XLM-RoBERTa) in pure Rust, with the
 //! results of `transformers.pipeline("text-classification")(text, truncation=True)`.
 //! The service wrapper (`hf-local:HFClassificationService`) calls:
@@ -30,6 +34,7 @@ mod error;
 pub mod kernels;
 pub mod model;
 pub mod resolve;
+mod service;
 mod store;
 pub mod tokenize;
 pub mod weights;
@@ -39,6 +44,7 @@ pub use config::{ModelConfig, ScoreFn};
 pub use error::HfError;
 pub use model::Quantization;
 pub use resolve::{resolve_model, EnvView, ResolveSettings};
+pub use service::{Device, HFClassificationService, HFClassificationServiceParams};
 pub use store::{ModelStore, StoreSettings};
 
 use otai::{InjectableDescriptor, Plugin};
@@ -50,6 +56,6 @@ pub struct HfLocalPlugin;
 
 impl Plugin for HfLocalPlugin {
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        Vec::new()
+        otai::injectables![HFClassificationService]
     }
 }

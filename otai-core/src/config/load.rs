@@ -11,7 +11,8 @@ use super::source::ConfigSource;
 use super::substitute::substitute;
 use crate::app_config::AppConfig;
 use crate::engine::{
-    Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement, ServiceSpec,
+    unknown_keys, Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement,
+    ServiceSpec,
 };
 use crate::params;
 use crate::path::ConfigPath;
@@ -351,15 +352,7 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
         );
         return None;
     };
-    for key in map.keys().filter(|k| !BODY_KEYS.contains(&k.as_str())) {
-        let suggestion = suggest::closest(key, BODY_KEYS.iter().copied());
-        issues.push(
-            Issue::at_key(root.key(key), format!("unknown key `{key}`")).hint(
-                suggest::did_you_mean(&suggestion)
-                    .unwrap_or_else(|| format!("allowed keys: {}", BODY_KEYS.join(", "))),
-            ),
-        );
-    }
+    unknown_keys(map, BODY_KEYS, &root, issues);
 
     let api_version = match map.get("api_version") {
         None | Some(Value::Null) => None,

@@ -1,6 +1,8 @@
 //! A problem found in a pipeline's declarations, at a config path.
 
 use crate::path::ConfigPath;
+use crate::registry::suggest::{closest, did_you_mean};
+use crate::value::{Map, Value};
 
 /// Where an issue points: the value at the path, or the key (for unknown keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,5 +88,24 @@ impl Issue {
     /// Whether it stops the pipeline.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// An issue for every key of `map` (the map at `path`) that is not in `allowed`, each with a
+/// did-you-mean or the list of allowed keys.
+pub(crate) fn unknown_keys(
+    map: &Map<String, Value>,
+    allowed: &[&str],
+    path: &ConfigPath,
+    issues: &mut Vec<Issue>,
+) {
+    for key in map.keys().filter(|key| !allowed.contains(&key.as_str())) {
+        let suggestion = closest(key, allowed.iter().copied());
+        issues.push(
+            Issue::at_key(path.key(key), format!("unknown key `{key}`")).hint(
+                did_you_mean(&suggestion)
+                    .unwrap_or_else(|| format!("allowed keys: {}", allowed.join(", "))),
+            ),
+        );
     }
 }

@@ -14,6 +14,7 @@ mod spec;
 pub mod trace;
 
 pub use build::DEFAULT_RENDERER_ID;
+pub(crate) use issue::unknown_keys;
 pub use issue::{Anchor, Issue, Severity};
 pub use pipeline::{Pipeline, PipelineServices};
 pub use spec::{

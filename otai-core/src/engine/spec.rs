@@ -9,11 +9,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::issue::Issue;
+use super::issue::{unknown_keys, Issue};
 use crate::params;
 use crate::path::ConfigPath;
 use crate::redact;
-use crate::registry::suggest::{closest, did_you_mean};
 use crate::value::{kind_of, Map, Value};
 
 /// Everything a pipeline is built from.
@@ -218,17 +217,8 @@ impl OrchestratorSpec {
             }
             _ => return PipeSpec::parse(value, path, issues).map(Self::Pipe),
         };
-        for key in value
-            .as_object()
-            .into_iter()
-            .flat_map(|map| map.keys())
-            .filter(|key| *key != "runners")
-        {
-            issues.push(
-                Issue::at_key(path.key(key), format!("unknown key `{key}`")).hint(
-                    "the short form of `orchestrator` holds only `runners: [ { on?, run } ]`; for options use `{ use: …, params: { … } }`",
-                ),
-            );
+        if let Some(map) = value.as_object() {
+            unknown_keys(map, &["runners"], path, issues);
         }
         let runners_path = path.key("runners");
         let Some(items) = runners.and_then(Value::as_array) else {
@@ -280,15 +270,7 @@ impl RunnerSpec {
             );
             return None;
         };
-        for key in map
-            .keys()
-            .filter(|key| !["on", "run"].contains(&key.as_str()))
-        {
-            issues.push(
-                Issue::at_key(path.key(key), format!("unknown key `{key}`"))
-                    .hint("a runner holds `on` (optional) and `run`"),
-            );
-        }
+        unknown_keys(map, &["on", "run"], path, issues);
         let on = match map.get("on") {
             None | Some(Value::Null) => None,
             Some(on) => Some(PipeSpec::parse(on, &path.key("on"), issues)?),
@@ -334,15 +316,7 @@ impl RawFields {
             );
             return None;
         };
-        for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            let suggestion = closest(key, allowed.iter().copied());
-            issues.push(
-                Issue::at_key(path.key(key), format!("unknown key `{key}`")).hint(
-                    did_you_mean(&suggestion)
-                        .unwrap_or_else(|| format!("allowed keys: {}", allowed.join(", "))),
-                ),
-            );
-        }
+        unknown_keys(map, allowed, path, issues);
         let id = match map.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(id)) if !id.trim().is_empty() => Some(id.clone()),

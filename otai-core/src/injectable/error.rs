@@ -54,7 +54,7 @@ impl BuildError {
         self
     }
 
-    /// What is wrong (without the causes; [`crate::report`] adds them).
+    /// What is wrong (without the causes; [`crate::report()`] adds them).
     pub fn message(&self) -> &str {
         &self.message
     }

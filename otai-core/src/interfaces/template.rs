@@ -26,14 +26,16 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     /// The template's source text.
     fn source(&self) -> &str;
 
-    /// Renders against a pipe context. A template that is exactly one `{{ expression }}`
-    /// yields the expression's native value; anything else yields a string.
+    /// Renders against a pipe context into a value: the renderer decides how text maps to
+    /// values (`base:JinjaRenderer`: native values and Python literals, as the original).
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError>;
 
-    /// Names the template reads that are neither in scope (`pipe_results`, `params`,
-    /// `parent_params`) nor helpers nor defined by the template itself (loop variables,
-    /// `{% set %}`): most likely typos. `otai check` warns about each. The default knows of
-    /// none.
+    /// The names this template reads that are not in scope: neither the pipe context's
+    /// variables (`pipe_results`, `params`, `parent_params`) nor one of the renderer's helpers
+    /// or other globals. Names the template defines itself (loop variables, `{% set %}`) are
+    /// in scope. At run time such a name is undefined, so `otai check` warns about each one
+    /// with the template's position. Sorted, without duplicates; empty when the renderer
+    /// cannot tell.
     fn undeclared_names(&self) -> Vec<String> {
         Vec::new()
     }

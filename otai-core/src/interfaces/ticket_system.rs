@@ -52,7 +52,7 @@ impl Interface for dyn TicketSystem {
 /// Why a ticket system operation failed.
 ///
 /// `Display` says what failed; the cause (an HTTP error, a decoding error…) is the
-/// [`std::error::Error::source`] — [`crate::report`] prints both.
+/// [`std::error::Error::source`] — [`crate::report()`] prints both.
 #[derive(Debug, thiserror::Error)]
 pub enum TicketSystemError {
     /// No ticket with that id.

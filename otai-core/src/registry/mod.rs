@@ -148,7 +148,7 @@ impl ComponentRegistry {
     ///
     /// linkme names a slice's link section after the static's identifier only, so a second,
     /// semver-incompatible `otai-core` in the same binary declares the same section and
-    /// linkme panics on first access ("duplicate #[distributed_slice]"). That panic is caught
+    /// linkme panics on first access ("duplicate `#[distributed_slice]`"). That panic is caught
     /// and turned into [`RegistryError::TwoCores`]; the panic hook is not touched (swapping
     /// it, even for a moment, could swallow a panic of another thread of an embedding
     /// application).

@@ -22,11 +22,22 @@ pub(crate) fn to_jinja(value: &Value) -> Jinja {
 }
 
 /// A template value as a pipeline value. A view of the context is copied from the context
-/// directly; undefined values inside lists and maps become `null`.
+/// directly; undefined values inside lists and maps become `null`; `fail()`'s marker becomes
+/// the marker map. A non-finite number is an error.
 pub(crate) fn to_value(value: &Jinja) -> Result<Value, TemplateError> {
     if let Some(view) = value.downcast_object_ref::<JsonView>() {
         if let Some(found) = view.resolve() {
             return Ok(found.clone());
+        }
+    }
+    if value.is_number() && !value.is_integer() {
+        // JSON has no infinity or NaN (Python raises for `1 / 0`).
+        if let Ok(float) = f64::try_from(value.clone()) {
+            if !float.is_finite() {
+                return Err(TemplateError::new(format!(
+                    "the template's value {float} is not a finite number (a division by zero?)"
+                )));
+            }
         }
     }
     serde_json::to_value(value).map_err(|error| {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State, Value as Jinja};
-use otai::interfaces::template::FAIL_MARKER_KEY;
 use otai::{AppConfig, PipeContext};
 
 use super::convert::to_jinja;
+use super::python::FailMarker;
 use super::scope::Scope;
 
 /// Registers every helper on `env`; `get_env` reads variables through `app`.
@@ -63,7 +63,8 @@ fn find_result<'a>(
     })
 }
 
-/// `get_pipe_result(pipe_id, data_key='value')`: `data[data_key]` of an earlier pipe's result.
+/// `get_pipe_result(pipe_id, data_key='value')`: `data[data_key]` of an earlier pipe's result;
+/// an error when it is missing or null.
 ///
 /// `data_key` is taken as a plain optional argument, which receives keyword arguments too:
 /// only a call that names `data_key=` pays for parsing them.
@@ -96,6 +97,10 @@ fn get_pipe_result(
     let scope = Scope::of(state)?;
     let result = find_result("get_pipe_result", scope.ctx(), pipe_id)?;
     match result.data.get(key) {
+        // The original raises for a null value as for a missing key.
+        Some(value) if value.is_null() => Err(helper_error(format!(
+            "get_pipe_result: `{key}` of pipe `{pipe_id}` is null (a null value counts as missing)"
+        ))),
         Some(value) => Ok(scope.data_value(pipe_id, key, value)),
         None => {
             let outcome = if result.has_failed() {
@@ -177,5 +182,5 @@ fn at_path(value: Jinja, path: &str) -> Result<Jinja, Error> {
 
 /// `fail()`: the marker that makes `base:ExpressionPipe` fail.
 fn fail() -> Jinja {
-    Jinja::from_iter([(FAIL_MARKER_KEY, Jinja::from(true))])
+    Jinja::from_object(FailMarker)
 }

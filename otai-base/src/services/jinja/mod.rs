@@ -1,16 +1,36 @@
 //! `base:JinjaRenderer`: the [`TemplateRenderer`] of the pipeline, on `minijinja`.
 //!
-//! # Language
+//! It renders as the original's renderer does: jinja2's `NativeEnvironment` with
+//! `trim_blocks` and `lstrip_blocks` on and the default `Undefined`, whose results go through
+//! Python literal evaluation. `otai-base/tests/jinja_parity.rs` checks this case by case
+//! against the original's own engine (`tests/fixtures/jinja-parity/`).
 //!
-//! Jinja as implemented by minijinja, with the rules of the original's native-types renderer:
+//! # What a template yields
 //!
-//! * A template that is exactly one `{{ expression }}` (whitespace around it allowed) yields the
-//!   expression's **native value**: a list, a map, a number, a boolean, `none` or a string.
-//!   `{{ get_pipe_result('ticket_fetcher', 'fetched_tickets')[0] }}` is a map.
-//! * Anything else (text around the braces, several expressions, `{% … %}` blocks) renders to
-//!   a string.
-//! * Undefined variables are errors (minijinja's strict mode), not empty strings; an
-//!   expression whose value is undefined (a missing map key) is an error too.
+//! * A template that prints exactly one value and nothing else yields that **native value**:
+//!   `{{ get_pipe_result('ticket_fetcher', 'fetched_tickets')[0] }}` is a map,
+//!   `{{ {'p1': {'p2': 'test'}} }}` a nested map, `{% if x %}{{ [1, 2] }}{% endif %}` a list
+//!   when `x` holds. One trailing newline of the source is dropped first (as jinja2 does), so
+//!   a YAML block scalar `expression: >` works; other text around the braces, even a space,
+//!   makes it text.
+//! * When that value is a string, or the template renders to text, the text is read as a
+//!   **Python literal** when it is one: `{{ '2' }}` and `{{ get_env('LIMIT') }}` holding `25`
+//!   give numbers, `'True'` a boolean, `'None'` `null`, `'[1, 2]'` a list, `'1, 2'` a list
+//!   (a tuple in Python); `"{{ 1 }}{{ 2 }}"` gives 12 and `"[{{ a }}, {{ b }}]"` a list.
+//!   Text that is not a literal (`Billing`, `3 normal`, ` 5 ` with its leading space) stays
+//!   a string. A ticket id `"1041"` read by a single expression is therefore the number 1041,
+//!   as in the original (`TicketId` takes both).
+//! * A template that prints nothing (empty, only a comment, a false `{% if %}`) yields `null`.
+//! * Values print as Python's `str()` does: `True`, `None`, `0.93`, `1e+16`,
+//!   `{'a': [1, 'x']}`; `fail()` prints as the original's `FailMarker`.
+//!
+//! # Undefined names
+//!
+//! An undefined variable, attribute or key is jinja2's default `Undefined`: it prints as empty
+//! text (`"Hello {{ undefined_var }}!"` → `"Hello !"`), is false, iterates as empty, has length
+//! 0 and is `null` when it is the whole result; reading an attribute *of* it, or computing with
+//! it, is an error. [`CompiledTemplate::undeclared_names`] lists the names a template reads
+//! that are neither scope variables nor helpers, for `otai check` to warn about.
 //!
 //! # Scope and helpers
 //!
@@ -19,22 +39,51 @@
 //! of the pipe whose steps are running: a composite's, an orchestrator's) and `params` (the
 //! params of the whole run, empty unless an embedding application sets them).
 //!
-//! Functions: `get_pipe_result(pipe_id, data_key='value')`, `has_failed(pipe_id)`,
-//! `get_parent_param(param_key)`, `get_env(name, default?)` (read through the application's
-//! [`AppConfig`], so embedding applications and tests control it), `at_path(value, 'a.b.0')`
-//! and `fail()`. All of minijinja's built-in filters and tests are available (`length`,
-//! `round`, `lower`, `default`, `tojson`, …).
+//! Functions: `get_pipe_result(pipe_id, data_key='value')` (an error when the pipe, the key
+//! or its value is missing — a `null` value counts as missing, as in the original),
+//! `has_failed(pipe_id)`, `get_parent_param(param_key)`, `get_env(name, default?)` (read
+//! through the application's [`AppConfig`], so embedding applications and tests control it),
+//! `at_path(value, 'a.b.0')` and `fail()`. minijinja's filters and tests, with jinja2's
+//! `round` (Python's rounding, `method='ceil'|'floor'`), `string`, `tojson` and `length`;
+//! Python's common methods on maps (`get`, `items`, `keys`, `values`), strings (`upper`,
+//! `lower`, `strip`, `split`, `startswith`, `endswith`, `replace`, `join`, …) and lists.
+//!
+//! # Differences from the original
+//!
+//! Where an original configuration could behave differently, this renderer matches it (the
+//! parity test shows each case). What remains:
+//!
+//! * A value JSON cannot hold is kept as text when it comes from literal evaluation (a set
+//!   `{1, 2}`, bytes, a complex number, `...`, an infinite float, an integer beyond 64 bits;
+//!   `\N{…}` escapes are not evaluated); an undefined value inside a list or map is `null`; a
+//!   non-finite float as the whole result (`{{ 1 / 0 }}`, an error in Python) is an error.
+//! * `at_path` also takes a path of one key and walks list indices; the original requires a
+//!   dotted path (`'a.b'`) and raises for list indices. `get_env` takes a default.
+//! * `~` and filters other than those above format values as minijinja does: floats in plain
+//!   notation (`1e16` as `10000000000000000.0`) and strings in lists with double quotes.
+//! * Python methods beyond those listed, jinja2-only filters and globals (`lipsum`, `cycler`,
+//!   `joiner`) do not exist; minijinja's own extras (`split`, …) do.
+//! * Templates whose output comes from `{% set %}` blocks, macros or `{% filter %}` blocks
+//!   count their printed values differently and may yield text where jinja2 yields a value.
 //!
 //! # Cost
 //!
-//! Templates are parsed once, in [`TemplateRenderer::compile`]. A render hands minijinja a lazy
-//! view of the [`PipeContext`]; only the values a template reads are converted.
+//! Templates are parsed once, in [`TemplateRenderer::compile`]; a template that is exactly
+//! one `{{ expression }}` is compiled as an expression and evaluated without text output. A
+//! render hands minijinja a lazy view of the [`PipeContext`]; only the values a template
+//! reads are converted. Literal evaluation rejects most text at its first character.
 
 mod convert;
 mod helpers;
+mod literal;
+mod methods;
+mod native;
+mod python;
 mod scope;
 mod view;
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -67,8 +116,18 @@ impl JinjaRenderer {
     /// A renderer whose `get_env` reads variables through `app`.
     pub fn new(app: AppConfig) -> Self {
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // The original's environment: jinja2's default `Undefined`, trim and lstrip blocks.
+        env.set_undefined_behavior(UndefinedBehavior::Lenient);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_formatter(native::format);
+        env.set_unknown_method_callback(methods::call);
+        env.add_filter("round", python::round);
+        env.add_filter("string", python::string);
+        env.add_filter("length", python::length);
+        env.add_filter("count", python::length);
+        env.add_filter("tojson", python::tojson);
         helpers::register(&mut env, Arc::new(app));
         Self { prototype: env }
     }
@@ -98,17 +157,19 @@ impl Service for JinjaRenderer {
 
 impl TemplateRenderer for JinjaRenderer {
     fn compile(&self, source: &str) -> Result<Arc<dyn CompiledTemplate>, TemplateError> {
-        if let Some(expression) = single_expression(source) {
+        // jinja2 reads `\r\n` and `\r` as `\n`.
+        let normalized = normalize_newlines(source);
+        if let Some(expression) = single_expression(&normalized) {
             if let Ok(parsed) = self.compile_native(expression) {
                 return Ok(Arc::new(JinjaTemplate {
                     source: source.to_owned(),
                     parsed: Parsed::Native(parsed),
                 }));
             }
-            // Not an expression after all (`{{ '}}' }}`…): fall through to a text template,
-            // whose error, if any, refers to the source as written.
+            // Not an expression after all: fall through to a text template, whose error, if
+            // any, refers to the source as written.
         }
-        match self.compile_text(source) {
+        match self.compile_text(&normalized) {
             Ok(parsed) => Ok(Arc::new(JinjaTemplate {
                 source: source.to_owned(),
                 parsed: Parsed::Text(parsed),
@@ -141,9 +202,9 @@ self_cell::self_cell!(
 
 /// A template parsed once, with how it turns into a value.
 enum Parsed {
-    /// The source is one `{{ expression }}`: its native value.
+    /// The source is one `{{ expression }}`: its value, evaluated without text output.
     Native(NativeCell),
-    /// Mixed text: a string.
+    /// Anything else: rendered, and what it printed turned into a value (see [`native`]).
     Text(TextCell),
 }
 
@@ -174,34 +235,61 @@ impl CompiledTemplate for JinjaTemplate {
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError> {
         let root = Scope::root(ctx);
         match &self.parsed {
-            Parsed::Text(parsed) => parsed
-                .borrow_dependent()
-                .render(root)
-                .map(Value::String)
-                .map_err(|error| template_error(&error)),
+            Parsed::Text(parsed) => native::render_text(parsed.borrow_dependent(), root),
             Parsed::Native(parsed) => {
                 let value = parsed
                     .borrow_dependent()
                     .eval(root)
                     .map_err(|error| template_error(&error))?;
-                if value.is_undefined() {
-                    return Err(TemplateError::new(
-                        "the expression is undefined (a variable, attribute or key that does not exist)",
-                    ));
-                }
-                convert::to_value(&value)
+                native::single(&value)
             }
         }
     }
+
+    fn undeclared_names(&self) -> Vec<String> {
+        let (read, env) = match &self.parsed {
+            Parsed::Native(parsed) => (
+                parsed.borrow_dependent().undeclared_variables(false),
+                parsed.borrow_owner(),
+            ),
+            Parsed::Text(parsed) => (
+                parsed.borrow_dependent().undeclared_variables(false),
+                parsed.borrow_owner(),
+            ),
+        };
+        let globals: HashSet<&str> = env.globals().map(|(name, _)| name).collect();
+        let mut names: Vec<String> = read
+            .into_iter()
+            .filter(|name| !SCOPE.contains(&name.as_str()) && !globals.contains(name.as_str()))
+            .collect();
+        names.sort();
+        names
+    }
 }
 
-/// The expression inside a source that is exactly one `{{ … }}`.
+/// The variables every render has (see [`Scope`]).
+const SCOPE: [&str; 3] = ["pipe_results", "params", "parent_params"];
+
+/// `source` with `\r\n` and `\r` as `\n`.
+fn normalize_newlines(source: &str) -> Cow<'_, str> {
+    if source.contains('\r') {
+        Cow::Owned(source.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(source)
+    }
+}
+
+/// The expression inside a source that is exactly one `{{ … }}` and nothing else (one
+/// trailing newline aside, which jinja2 drops): such a template prints one value.
 fn single_expression(source: &str) -> Option<&str> {
-    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
-    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
-    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
-    if inner.trim().is_empty() || nested.iter().any(|marker| inner.contains(marker)) {
+    let body = source.strip_suffix('\n').unwrap_or(source);
+    let inner = body.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    // Another tag inside means several blocks (`{{ a }} {{ b }}`), or a string holding one
+    // (`{{ '{{' }}`): the text template decides.
+    let tags = ["{{", "{%", "{#"];
+    if inner.trim().is_empty() || tags.iter().any(|tag| inner.contains(tag)) {
         return None;
     }
     Some(inner)

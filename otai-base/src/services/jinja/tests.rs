@@ -64,22 +64,89 @@ fn error_of(source: &str) -> String {
 fn a_single_expression_yields_its_native_value() {
     assert_eq!(render("{{ 1 + 2 }}").unwrap(), json!(3));
     assert_eq!(
-        render("  {{ [1, 'a', none] }}\n").unwrap(),
-        json!([1, "a", null])
+        render("{{ [1, 'a', none] }}\n").unwrap(),
+        json!([1, "a", null]),
+        "one trailing newline is dropped, as jinja2 does"
+    );
+    assert_eq!(
+        render("  {{ [1, 'a', none] }}").unwrap(),
+        json!("  [1, 'a', None]"),
+        "text around the braces makes it text, printed as Python prints"
+    );
+    assert_eq!(
+        render("{{ {'p1': {'p2': 'test'}} }}").unwrap(),
+        json!({"p1": {"p2": "test"}})
     );
     assert_eq!(render("{{ {'a': 1} }}").unwrap(), json!({"a": 1}));
     assert_eq!(render("{{ 0.5 > 0.2 }}").unwrap(), json!(true));
     assert_eq!(render("{{ none }}").unwrap(), Value::Null);
     assert_eq!(render("{{- 'x' -}}").unwrap(), json!("x"));
-    assert_eq!(render("{{ '42' }}").unwrap(), json!("42"));
+    assert_eq!(
+        render("{{ '42' }}").unwrap(),
+        json!(42),
+        "read as a Python literal"
+    );
+    assert_eq!(render("{{ 'Billing' }}").unwrap(), json!("Billing"));
 }
 
 #[test]
-fn mixed_text_renders_to_a_string() {
+fn a_template_that_prints_one_value_yields_it() {
+    assert_eq!(
+        render("{% if true %}{{ [1, 2] }}{% endif %}").unwrap(),
+        json!([1, 2])
+    );
+    assert_eq!(
+        render("{% for t in get_pipe_result('ticket_fetcher', 'fetched_tickets') %}{{ t.queue }}{% endfor %}")
+            .unwrap(),
+        json!({"name": "Incoming"})
+    );
+    assert!(is_fail_marker(
+        &render("{% if has_failed('broken') %}{{ fail() }}{% endif %}").unwrap()
+    ));
+}
+
+#[test]
+fn a_template_that_prints_nothing_yields_null() {
+    for source in ["", "{# note #}", "{% if false %}x{% endif %}", "\n"] {
+        assert_eq!(render(source).unwrap(), Value::Null, "{source:?}");
+    }
+    assert_eq!(render("   ").unwrap(), json!("   "));
+}
+
+#[test]
+fn mixed_text_renders_to_text_read_as_a_python_literal() {
     assert_eq!(render("n={{ 1 + 2 }}").unwrap(), json!("n=3"));
-    assert_eq!(render("{{ 1 }}{{ 2 }}").unwrap(), json!("12"));
+    assert_eq!(render("{{ 1 }}{{ 2 }}").unwrap(), json!(12));
+    assert_eq!(render("{{ 1 }} {{ 2 }}").unwrap(), json!("1 2"));
+    assert_eq!(
+        render("[{{ 1 }}, {{ get_pipe_result('queue_classify', 'label') | tojson }}]").unwrap(),
+        json!([1, "Billing"])
+    );
     assert_eq!(render("{% if true %}yes{% endif %}").unwrap(), json!("yes"));
     assert_eq!(render("{{ '}}' }}").unwrap(), json!("}}"));
+    assert_eq!(
+        render("{{ true }} {{ none }} {{ 1e16 }} {{ [1, 'a'] }}").unwrap(),
+        json!("True None 1e+16 [1, 'a']"),
+        "values print as Python's str()"
+    );
+    assert_eq!(
+        render("x {{ fail() }}").unwrap(),
+        json!("x <otai_base.template_renderers.jinja_renderer_extras.FailMarker object>"),
+        "the fail marker prints as the original's, and in text does not fail"
+    );
+}
+
+#[test]
+fn blocks_trim_their_newline_and_leading_whitespace() {
+    assert_eq!(
+        render("{% if true %}\nvalue\n{% endif %}").unwrap(),
+        json!("value\n")
+    );
+    assert_eq!(
+        render("Queue:\n  {% if true %}\n  sicher\n  {% endif %}\nEnde").unwrap(),
+        json!("Queue:\n  sicher\nEnde")
+    );
+    assert_eq!(render("a\r\nb{{ 1 }}").unwrap(), json!("a\nb1"));
 }
 
 #[test]
@@ -110,8 +177,21 @@ fn get_pipe_result_reads_data_keys() {
     );
     assert_eq!(
         render("{{ get_pipe_result('ticket')['id'] }}").unwrap(),
-        json!("1041")
+        json!(1041),
+        "a numeric string read by a single expression is a number, as in the original"
     );
+    assert_eq!(
+        render("{{ get_pipe_result('ticket')['subject'] }}").unwrap(),
+        json!("Rechnung doppelt abgebucht")
+    );
+}
+
+#[test]
+fn get_pipe_result_treats_null_as_missing() {
+    let ctx =
+        PipeContext::default().with_result("x", PipeResult::success_with("value", Value::Null));
+    let error = render_in("{{ get_pipe_result('x') }}", &ctx).unwrap_err();
+    assert!(error.message.contains("is null"), "{}", error.message);
 }
 
 #[test]
@@ -265,11 +345,45 @@ fn the_threshold_expression_of_the_original_picks_a_queue() {
 }
 
 #[test]
-fn undefined_variables_are_errors() {
-    assert!(error_of("{{ tickets }}").contains("undefined"));
-    assert!(error_of("Hello {{ name }}").contains("undefined"));
-    assert!(error_of("{{ params.missing }}").contains("undefined"));
-    assert!(error_of("{{ get_pipe_result('ticket')['nope'] }}").contains("undefined"));
+fn undefined_variables_print_as_nothing() {
+    assert_eq!(render("Hello {{ name }}!").unwrap(), json!("Hello !"));
+    assert_eq!(render("{{ tickets }}").unwrap(), Value::Null);
+    assert_eq!(render("{{ params.missing }}").unwrap(), Value::Null);
+    assert_eq!(
+        render("{{ get_pipe_result('ticket')['nope'] }}").unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        render("{% if name %}x{% else %}y{% endif %}{{ name | length }}").unwrap(),
+        json!("y0")
+    );
+    assert!(error_of("{{ tickets.id }}").contains("undefined"));
+    assert!(error_of("{{ params.missing.deeper }}").contains("undefined"));
+    assert!(error_of("{{ name + 1 }}").contains("undefined"));
+}
+
+fn undeclared(source: &str) -> Vec<String> {
+    renderer().compile(source).unwrap().undeclared_names()
+}
+
+#[test]
+fn undeclared_names_are_what_a_template_reads_from_outside_its_scope() {
+    assert_eq!(
+        undeclared("{{ get_pipe_result('x') }} {{ tiket.id }}"),
+        ["tiket"]
+    );
+    assert_eq!(undeclared("{{ foo + bar }}"), ["bar", "foo"]);
+    assert_eq!(undeclared("{{ fail() if x else get_env('A') }}"), ["x"]);
+    assert_eq!(
+        undeclared("{% for t in items %}{{ t }}{{ loop.index }}{% endfor %}{% set n = 1 %}{{ n }}"),
+        ["items"]
+    );
+    assert!(undeclared(
+        "{{ params.a }} {{ pipe_results }} {{ parent_params }} {{ has_failed('a') }} \
+         {{ get_parent_param('b') }} {{ at_path(params, 'a.b') }} {{ range(3) | list }}"
+    )
+    .is_empty());
+    assert!(undeclared("plain {{ 1 }}").is_empty());
 }
 
 #[test]
@@ -306,7 +420,7 @@ fn context_data_behaves_like_lists_and_maps() {
     );
     assert_eq!(
         render_with(format!("{{{{ {tickets}[-1].id }}}}")),
-        json!("1041")
+        json!(1041)
     );
     assert_eq!(
         render_with(format!("{{{{ {tickets}[0] | length }}}}")),
@@ -323,8 +437,8 @@ fn context_data_behaves_like_lists_and_maps() {
         json!(true)
     );
     assert_eq!(
-        render_with(format!("{{{{ {tickets}[0].queue | tojson }}}}")),
-        json!("{\"name\":\"Incoming\"}")
+        render_with(format!("x{{{{ {tickets}[0].queue | tojson }}}}")),
+        json!("x{\"name\": \"Incoming\"}")
     );
     assert_eq!(
         render_with(format!("{{{{ {tickets}[0] | dictsort | first }}}}")),

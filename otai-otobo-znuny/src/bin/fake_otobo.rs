@@ -1,0 +1,121 @@
+//! `fake-otobo`: an in-memory OTOBO on 127.0.0.1 that speaks the GenericInterface REST API,
+//! to try Open Ticket AI pipelines without a helpdesk.
+//!
+//! ```sh
+//! cargo run -p otai-otobo-znuny --features fake-server --bin fake-otobo -- \
+//!     --tickets examples/otobo-tickets.yaml --port 8080 --password demo
+//! ```
+//!
+//! Point the service's `base_url` at the address it prints; every change a pipeline makes
+//! (queue moved, priority set, note added) is logged.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
+use otai_otobo_znuny::Operation;
+
+/// An in-memory OTOBO speaking the GenericInterface REST API, on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(name = "fake-otobo", version)]
+struct Args {
+    /// Seed file (YAML or JSON): queues, priorities and tickets.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "examples/otobo-tickets.yaml"
+    )]
+    tickets: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The agent password the server accepts.
+    #[arg(long, env = "OTAI_OTOBO_DEMO_PASSWORD", hide_env_values = true)]
+    password: String,
+    /// The agent login the server accepts.
+    #[arg(long, default_value = "open_ticket_ai")]
+    username: String,
+    /// The web service name (`…/Webservice/<NAME>/<route>`).
+    #[arg(long, value_name = "NAME", default_value = "OpenTicketAI")]
+    webservice: String,
+    /// Another route for an operation, e.g. `TicketUpdate=update` (repeatable).
+    #[arg(long, value_name = "OPERATION=ROUTE", value_parser = parse_route)]
+    route: Vec<(Operation, String)>,
+    /// Delay every answer by this long (`20ms`, `PT0.5S`).
+    #[arg(long, value_parser = parse_duration)]
+    latency: Option<Duration>,
+    /// Answer `TicketUpdate` without the ticket (a web service with `IncludeTicketData: '0'`).
+    #[arg(long)]
+    no_ticket_data_on_update: bool,
+}
+
+fn parse_route(text: &str) -> Result<(Operation, String), String> {
+    let (name, route) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not OPERATION=ROUTE"))?;
+    let operation = Operation::from_name(name.trim()).ok_or_else(|| {
+        format!("`{name}` is not an operation; use TicketSearch, TicketGet, TicketUpdate or TicketCreate")
+    })?;
+    Ok((operation, route.trim().to_owned()))
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    text.parse::<otai::Duration>()
+        .map(otai::Duration::get)
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_ansi(otai::logging::colours_on_stderr())
+        .with_writer(std::io::stderr)
+        .init();
+
+    let seed = match Seed::from_file(&args.tickets) {
+        Ok(seed) => seed,
+        Err(error) => {
+            eprintln!("fake-otobo: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ticket_count = seed.tickets.len();
+    let mut config = FakeOtoboConfig::new(seed)
+        .with_password(args.password)
+        .with_username(&args.username)
+        .with_webservice_name(&args.webservice)
+        .with_ticket_data_on_update(!args.no_ticket_data_on_update)
+        .with_port(args.port);
+    for (operation, route) in args.route {
+        config = config.with_route(operation, route);
+    }
+    let server = match FakeOtobo::start(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("fake-otobo: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(latency) = args.latency {
+        server.set_latency(latency);
+    }
+    // The first line on stdout is the base URL, so scripts (and tests) can read it.
+    println!("{}", server.base_url());
+    eprintln!(
+        "fake OTOBO with {ticket_count} tickets, web service `{}`, user `{}`; Ctrl-C stops it",
+        args.webservice, args.username
+    );
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("fake-otobo: cannot wait for Ctrl-C: {error}");
+        return ExitCode::FAILURE;
+    }
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,295 @@
+//! A fake OTOBO: an in-memory helpdesk behind the four GenericInterface routes, speaking the
+//! wire format with a real server's quirks. For the plugin's tests, and for users who want
+//! to try a pipeline without a helpdesk (binary `fake-otobo`).
+//!
+//! * Routes: `POST|PUT {base_url}/Webservice/{webservice_name}/{route}` with
+//!   `base_url = http://127.0.0.1:{port}/otobo/nph-genericinterface.pl` and the routes of
+//!   [`FakeOtoboConfig::routes`] (the client's defaults unless changed).
+//! * Credentials: `UserLogin` and `Password` in the body must match, else HTTP 200 with
+//!   `{"Error": {"ErrorCode": "<Operation>.AuthFail", "ErrorMessage": "<Operation>: Authorization failing!"}}`.
+//! * Quirks: ids as strings, `Article` as a single object for one-article tickets, `null`
+//!   customer fields, `{}` for a search without match, `IncludeTicketData` on updates
+//!   (switchable).
+//! * Every request is recorded ([`FakeOtobo::requests`]: method, path, operation, headers,
+//!   parsed JSON body, the fault applied). Updates, notes and creates change the tickets
+//!   ([`FakeOtobo::tickets`]); each change is logged at `info`.
+//! * Faults ([`Fault`], [`FaultRule`]): latency for every request, HTTP 500, an HTML error
+//!   page, slow answers, dropped connections, any raw answer — per operation, for the next
+//!   N requests, before or after the request is processed.
+//! * It listens on 127.0.0.1 only.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), otai_otobo_znuny::fake::StartError> {
+//! use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
+//! let server = FakeOtobo::start(FakeOtoboConfig::new(Seed::default()).with_password("pw")).await?;
+//! println!("{}", server.base_url()); // http://127.0.0.1:41234/otobo/nph-genericinterface.pl
+//! # Ok(()) }
+//! ```
+
+mod faults;
+mod helpdesk;
+mod seed;
+mod server;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+pub use faults::{Fault, FaultRule};
+pub use helpdesk::{FakeArticle, FakeTicket};
+pub use seed::{Seed, SeedArticle, SeedError, SeedTicket};
+
+use crate::operation::Operation;
+use crate::params::OperationUrls;
+use server::{lock, Shared};
+
+/// The path of the GenericInterface entry point on the fake server.
+pub const BASE_PATH: &str = "/otobo/nph-genericinterface.pl";
+
+/// How to start a fake server.
+#[derive(Debug, Clone)]
+pub struct FakeOtoboConfig {
+    /// Queues, priorities… and tickets.
+    pub seed: Seed,
+    /// The agent login accepted (default `open_ticket_ai`).
+    pub username: String,
+    /// The password accepted.
+    pub password: String,
+    /// The web service name (default `OpenTicketAI`).
+    pub webservice_name: String,
+    /// The route of each operation (default `ticket-search`, …).
+    pub routes: OperationUrls,
+    /// Whether `TicketUpdate` answers carry the ticket (`IncludeTicketData: '1'`, as in the
+    /// reference web service; default true).
+    pub include_ticket_data_on_update: bool,
+    /// The port on 127.0.0.1 (0: any free port).
+    pub port: u16,
+}
+
+impl FakeOtoboConfig {
+    /// A server for `seed` with the default user, web service and routes, password
+    /// `otai-fake`, on any free port.
+    pub fn new(seed: Seed) -> Self {
+        Self {
+            seed,
+            username: "open_ticket_ai".to_owned(),
+            password: "otai-fake".to_owned(),
+            webservice_name: "OpenTicketAI".to_owned(),
+            routes: OperationUrls::default(),
+            include_ticket_data_on_update: true,
+            port: 0,
+        }
+    }
+
+    /// With this password.
+    pub fn with_password(mut self, password: impl Into<String>) -> Self {
+        self.password = password.into();
+        self
+    }
+
+    /// With this agent login.
+    pub fn with_username(mut self, username: impl Into<String>) -> Self {
+        self.username = username.into();
+        self
+    }
+
+    /// With this web service name.
+    pub fn with_webservice_name(mut self, name: impl Into<String>) -> Self {
+        self.webservice_name = name.into();
+        self
+    }
+
+    /// With another route for `operation`.
+    pub fn with_route(mut self, operation: Operation, route: impl Into<String>) -> Self {
+        self.routes.set_route(operation, route);
+        self
+    }
+
+    /// With or without the ticket in `TicketUpdate` answers.
+    pub fn with_ticket_data_on_update(mut self, include: bool) -> Self {
+        self.include_ticket_data_on_update = include;
+        self
+    }
+
+    /// On this port.
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}
+
+/// A request the fake server received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method (`POST`, `PUT`).
+    pub method: String,
+    /// Path (`/otobo/nph-genericinterface.pl/Webservice/OpenTicketAI/ticket-get`).
+    pub path: String,
+    /// The operation its route leads to (`None` for unknown paths).
+    pub operation: Option<Operation>,
+    /// `Content-Type` header.
+    pub content_type: Option<String>,
+    /// `Accept` header.
+    pub accept: Option<String>,
+    /// The body as JSON (`null` when it is not JSON).
+    pub body: Value,
+    /// The fault the server applied to it.
+    pub fault: Option<Fault>,
+}
+
+/// A running fake server. Dropping it stops the server and closes its connections.
+#[derive(Debug)]
+pub struct FakeOtobo {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Why a fake server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The seed names a queue (priority…) that is not in its lists, or repeats an id.
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl FakeOtobo {
+    /// Starts a server on 127.0.0.1 (on the current Tokio runtime).
+    pub async fn start(config: FakeOtoboConfig) -> Result<FakeOtobo, StartError> {
+        let helpdesk = helpdesk::Helpdesk::new(config.seed, config.include_ticket_data_on_update)?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+            .await
+            .map_err(|source| StartError::Bind {
+                port: config.port,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            port: config.port,
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            username: config.username,
+            password: config.password,
+            webservice_name: config.webservice_name,
+            routes: config.routes,
+            helpdesk: Mutex::new(helpdesk),
+            requests: Mutex::new(Vec::new()),
+            faults: Mutex::default(),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+        });
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
+        Ok(FakeOtobo {
+            shared,
+            address,
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:{port}/otobo/nph-genericinterface.pl`: the client's `base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}{BASE_PATH}", self.address)
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The web service name it serves.
+    pub fn webservice_name(&self) -> &str {
+        &self.shared.webservice_name
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// The requests of one operation so far.
+    pub fn requests_for(&self, operation: Operation) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|request| request.operation == Some(operation))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the recorded requests (and the most requests seen at once).
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+        self.shared.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
+    /// Every ticket as it is now, by id.
+    pub fn tickets(&self) -> Vec<FakeTicket> {
+        lock(&self.shared.helpdesk).tickets().to_vec()
+    }
+
+    /// One ticket as it is now.
+    pub fn ticket(&self, id: u64) -> Option<FakeTicket> {
+        lock(&self.shared.helpdesk)
+            .tickets()
+            .iter()
+            .find(|ticket| ticket.id == id)
+            .cloned()
+    }
+
+    /// Delays every answer by `latency` (zero: none).
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.shared.faults).latency = latency;
+    }
+
+    /// Replaces every fault rule by `rule`.
+    pub fn set_fault(&self, rule: FaultRule) {
+        lock(&self.shared.faults).rules = vec![rule];
+    }
+
+    /// Adds a fault rule after the others (the first matching rule applies).
+    pub fn add_fault(&self, rule: FaultRule) {
+        lock(&self.shared.faults).rules.push(rule);
+    }
+
+    /// Removes every fault rule (the latency stays).
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).rules.clear();
+    }
+
+    /// The most requests that were in progress at the same time (since the last
+    /// [`FakeOtobo::clear_requests`]).
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// How many TCP connections the server accepted so far: a client that reuses its
+    /// connections opens few.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for FakeOtobo {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

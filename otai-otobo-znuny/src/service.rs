@@ -1,0 +1,263 @@
+//! `otobo-znuny:OTOBOZnunyTicketSystemService`: the core's [`TicketSystem`] over an
+//! [`OtoboZnunyClient`].
+
+use std::collections::HashSet;
+
+use otai::prelude::*;
+use otai::ConfigPath;
+
+use crate::client::OtoboZnunyClient;
+use crate::error::{OtoboError, ParamsError};
+use crate::mapping;
+use crate::operation::Operation;
+use crate::params::OtoboZnunyParams;
+use crate::wire::TicketUpdateRequest;
+
+/// The OTOBO / Znuny / OTRS ticket system. Named like the original's class, which is also
+/// its registry name (`otobo-znuny:OTOBOZnunyTicketSystemService`).
+///
+/// Build it with [`OTOBOZnunyTicketSystemService::new`] (offline, cheap); its start step
+/// ([`OTOBOZnunyTicketSystemService::connect`], run before the first cycle and by
+/// `otai check --online`) sets up TLS and proves the credentials. All operations share one
+/// connection pool.
+#[otai::service(provides(TicketSystem))]
+#[derive(Debug)]
+#[allow(clippy::upper_case_acronyms)]
+pub struct OTOBOZnunyTicketSystemService {
+    client: OtoboZnunyClient,
+}
+
+impl OTOBOZnunyTicketSystemService {
+    /// The service for these params. Checks them; reads no file, opens no connection.
+    pub fn new(params: &OtoboZnunyParams) -> Result<Self, ParamsError> {
+        Ok(Self::from_client(OtoboZnunyClient::new(params)?))
+    }
+
+    /// The service over an existing client (e.g. one with another retry policy).
+    pub fn from_client(client: OtoboZnunyClient) -> Self {
+        Self { client }
+    }
+
+    /// The client, for operations the unified interface does not cover (searches on any
+    /// field, dynamic fields).
+    pub fn client(&self) -> &OtoboZnunyClient {
+        &self.client
+    }
+
+    /// Sets up TLS (reads `ca_certificate`) and proves reachability and credentials with a
+    /// one-ticket search. See [`OtoboZnunyClient::connect`].
+    pub async fn connect(&self) -> Result<(), OtoboError> {
+        self.client.connect().await
+    }
+
+    async fn add_notes(&self, id: &str, notes: &[UnifiedNote]) -> Result<(), OtoboError> {
+        for note in notes {
+            self.client
+                .add_note(id, mapping::note_article(note))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Service for OTOBOZnunyTicketSystemService {
+    type Params = OtoboZnunyParams;
+
+    fn build(mut params: OtoboZnunyParams, ctx: &BuildContext<'_>) -> Result<Self, BuildError> {
+        if let Some(dir) = ctx.app_config().base_dir() {
+            params.resolve_relative_paths(dir);
+        }
+        Self::new(&params).map_err(|error| {
+            let param = match &error {
+                ParamsError::BaseUrl { .. } => ConfigPath::of_key("base_url"),
+                ParamsError::EmptyWebserviceName => ConfigPath::of_key("webservice_name"),
+                ParamsError::EmptyRoute(operation) => {
+                    ConfigPath::of_key("operation_urls").key(&operation.to_string())
+                }
+                ParamsError::ZeroTimeout => ConfigPath::of_key("timeout"),
+            };
+            BuildError::new(error.to_string()).at_param(param)
+        })
+    }
+
+    async fn start(&self, _ctx: &StartContext<'_>) -> Result<(), StartError> {
+        self.connect().await.map_err(|error| {
+            let hint = start_hint(&error);
+            let start = StartError::new(format!(
+                "cannot connect to {}",
+                self.client.url(Operation::TicketSearch)
+            ))
+            .with_source(error);
+            match hint {
+                Some(hint) => start.with_hint(hint),
+                None => start,
+            }
+        })
+    }
+}
+
+/// What to check when the start step fails this way.
+fn start_hint(error: &OtoboError) -> Option<&'static str> {
+    match error {
+        OtoboError::Remote { .. } if error.remote_code().is_some_and(|c| c.ends_with("AuthFail")) => {
+            Some("check `username` and `password` (the agent the web service authenticates)")
+        }
+        OtoboError::Remote { .. } => {
+            Some("the web service answered with an error: check its operations and `operation_urls`")
+        }
+        OtoboError::HttpStatus { .. } | OtoboError::NotJson { .. } => Some(
+            "check `base_url` (…/otobo/nph-genericinterface.pl), `webservice_name` and `operation_urls`",
+        ),
+        OtoboError::ConnectionRefused { .. } | OtoboError::Connect { .. } | OtoboError::Timeout { .. } => {
+            Some("check `base_url` and that the helpdesk is reachable from here")
+        }
+        OtoboError::Tls { .. } | OtoboError::CaCertificate { .. } => {
+            Some("for an internal CA, set `ca_certificate` to its PEM file")
+        }
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl TicketSystem for OTOBOZnunyTicketSystemService {
+    /// `TicketSearch` for `offset + limit` ids, then `TicketGet` of the ids after `offset`,
+    /// concurrently up to `max_concurrency`, in search order.
+    async fn find_tickets(
+        &self,
+        criteria: &TicketSearchCriteria,
+    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+        if criteria.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let ids = self
+            .client
+            .search(&mapping::search_request(criteria))
+            .await?;
+        let mut seen = HashSet::new();
+        let page: Vec<String> = ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .skip(criteria.offset)
+            .take(criteria.limit)
+            .collect();
+        tracing::debug!(
+            count = page.len(),
+            offset = criteria.offset,
+            "fetching tickets"
+        );
+        let tickets = self.client.get_many(&page).await?;
+        Ok(tickets
+            .into_iter()
+            .map(mapping::to_unified_ticket)
+            .collect())
+    }
+
+    async fn get_ticket(&self, id: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
+        match self.client.get(id).await {
+            Ok(ticket) => Ok(Some(mapping::to_unified_ticket(ticket))),
+            Err(OtoboError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// `TicketCreate` with the subject, body, queue, priority, state (default `new`),
+    /// customer and `extra` type and dynamic fields; the ticket's notes are added after it
+    /// as internal notes.
+    async fn create_ticket(&self, ticket: &UnifiedTicket) -> Result<String, TicketSystemError> {
+        let request =
+            mapping::create_request(ticket).map_err(|reason| OtoboError::InvalidRequest {
+                endpoint: self.client.endpoint(Operation::TicketCreate),
+                reason,
+            })?;
+        let answer = self.client.create(&request).await?;
+        let id = answer
+            .ticket_id
+            .ok_or_else(|| OtoboError::UnexpectedAnswer {
+                endpoint: self.client.endpoint(Operation::TicketCreate),
+                reason: "the answer has no `TicketID`".to_owned(),
+            })?;
+        tracing::info!(ticket_id = %id, ticket_number = ?answer.ticket_number, "ticket created");
+        self.add_notes(&id, &ticket.notes).await?;
+        Ok(id)
+    }
+
+    /// One `TicketUpdate` with the changed ticket fields (`Ticket` omitted when none
+    /// changes), the first note as its `Article` (omitted when there is none) and the
+    /// dynamic fields of `extra`; further notes follow as one update each. An update that
+    /// changes nothing sends nothing.
+    async fn update_ticket(
+        &self,
+        id: &str,
+        updates: &UnifiedTicket,
+    ) -> Result<(), TicketSystemError> {
+        let mut request = TicketUpdateRequest::new(id);
+        let fields = mapping::ticket_fields(updates);
+        request.ticket = (!fields.is_empty()).then_some(fields);
+        let (first_note, more_notes) = match updates.notes.split_first() {
+            Some((first, rest)) => (Some(first), rest),
+            None => (None, &[][..]),
+        };
+        request.article = first_note.map(mapping::note_article);
+        request.dynamic_fields = mapping::dynamic_field_values(&updates.extra);
+        if request.is_empty() {
+            tracing::debug!(ticket_id = %id, "update changes nothing; not sent");
+            return Ok(());
+        }
+        self.client.update(&request).await?;
+        tracing::info!(ticket_id = %id, "ticket updated: {}", describe_update(updates));
+        self.add_notes(id, more_notes).await?;
+        Ok(())
+    }
+
+    /// A `TicketUpdate` carrying only an internal `Article`.
+    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
+        let answer = self
+            .client
+            .add_note(id, mapping::note_article(note))
+            .await?;
+        tracing::info!(
+            ticket_id = %id,
+            article_id = answer.article_id.as_deref().unwrap_or("-"),
+            "note added: {:?}",
+            note.subject
+        );
+        Ok(())
+    }
+}
+
+/// `queue → Billing, priority → high` for the log: the fields an update sets.
+fn describe_update(updates: &UnifiedTicket) -> String {
+    let entity = |field: &str, value: &Option<UnifiedEntity>| {
+        value.as_ref().map(|entity| {
+            let shown = match (&entity.name, &entity.id) {
+                (Some(name), _) => name.clone(),
+                (None, Some(id)) => format!("#{id}"),
+                (None, None) => "-".to_owned(),
+            };
+            format!("{field} → {shown}")
+        })
+    };
+    let mut changes: Vec<String> = [
+        entity("queue", &updates.queue),
+        entity("priority", &updates.priority),
+        entity("state", &updates.state),
+        entity("owner", &updates.owner),
+        entity("customer", &updates.customer),
+        updates
+            .subject
+            .as_ref()
+            .map(|subject| format!("title → {subject:?}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !updates.notes.is_empty() {
+        changes.push(format!("{} note(s)", updates.notes.len()));
+    }
+    if changes.is_empty() {
+        "dynamic fields".to_owned()
+    } else {
+        changes.join(", ")
+    }
+}
