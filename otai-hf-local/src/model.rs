@@ -107,9 +107,9 @@ pub enum Quantization {
     /// hundredths (bench: mean 0.013, max 0.047), so texts whose top two labels are that close
     /// can change label (bench: 240/256 labels kept).
     Int8,
-    /// Opt-in: as `Int8` with 12-bit weights and 13-bit activations multiplied in 16-bit
-    /// integer lanes: about 1.3× the f32 engine, scores within about 1e-3 of f32 (bench: mean
-    /// 3.5e-4, max 1.3e-3; 253–255/256 labels kept, the rest had top-two margins below 1e-3).
+    /// Opt-in: as `Int8` with 12-bit weights and 14-bit activations multiplied in 16-bit
+    /// integer lanes: about 1.27× the f32 engine, scores within about 1e-3 of f32 (bench: mean
+    /// 2.5e-4, max 1.0e-3; 255/256 labels kept, the other had a top-two margin of 7e-4).
     Int16,
 }
 
