@@ -150,9 +150,10 @@ impl std::fmt::Debug for Buffers {
     }
 }
 
-/// Largest batch (in tokens) whose buffers are kept for the next forward pass (about 20 MB
-/// with MiniLM's shapes; a longer batch allocates its own).
-const KEEP_TOKENS: usize = 1024;
+/// Largest batch (in tokens) whose buffers are kept for the next forward pass: one text of
+/// the usual 512-token limit (10 MB with MiniLM's shapes, 20 MB with BERT-base's, per loaded
+/// model); a longer batch allocates its own.
+const KEEP_TOKENS: usize = 512;
 
 /// The rows of one thread's share of a batch in one layer, with its slices of every buffer.
 struct Part<'a> {
