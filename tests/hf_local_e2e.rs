@@ -116,6 +116,27 @@ fn a_once_run_classifies_the_ticket_with_the_local_model_as_the_pipeline_does() 
 }
 
 #[test]
+fn an_opt_in_precision_runs_quantized_and_keeps_the_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "bert");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("max_batch_size: 4", "max_batch_size: 4, precision: int16");
+    std::fs::write(&config, text).unwrap();
+    let output = otai(&["run", "--config", &config.display().to_string(), "--once"]);
+    assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
+    let (_, label) = reference();
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        saved[0]["queue"]["name"],
+        serde_json::json!(label),
+        "{saved}"
+    );
+}
+
+#[test]
 fn check_loads_no_model_and_check_online_finds_a_missing_one_at_its_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "acme/not-here")

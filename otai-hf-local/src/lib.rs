@@ -44,7 +44,7 @@ pub use config::{ModelConfig, ScoreFn};
 pub use error::HfError;
 pub use model::Quantization;
 pub use resolve::{resolve_model, EnvView, ResolveSettings};
-pub use service::{Device, HFClassificationService, HFClassificationServiceParams};
+pub use service::{Device, HFClassificationService, HFClassificationServiceParams, Precision};
 pub use store::{ModelStore, StoreSettings};
 
 use otai::{InjectableDescriptor, Plugin};

@@ -6,7 +6,9 @@ use std::time::Duration as StdDuration;
 use otai::prelude::*;
 use otai::ConfigPath;
 
-use crate::{EngineSettings, EnvView, HfError, ModelStore, ResolveSettings, StoreSettings};
+use crate::{
+    EngineSettings, EnvView, HfError, ModelStore, Quantization, ResolveSettings, StoreSettings,
+};
 
 /// Params of `hf-local:HFClassificationService`. All optional: a config that names its
 /// models only in the classification pipes (`model_name`), as the original does, needs none.
@@ -32,6 +34,11 @@ pub struct HFClassificationServiceParams {
     /// Where models run: `cpu` (the only device of this build).
     #[serde(default)]
     pub device: Device,
+    /// Arithmetic of the encoder's matrix products: `f32` (the default: the `transformers`
+    /// pipeline's results), or opt-in `int16` (≈ 1.3× faster, scores within ≈ 1e-3) and `int8`
+    /// (≈ 1.7× faster, scores within a few hundredths, so near-ties can change label).
+    #[serde(default)]
+    pub precision: Precision,
     /// Most texts classified in one forward pass (default 32): concurrent requests for one
     /// model are gathered into batches up to this size.
     #[serde(default = "default_max_batch_size")]
@@ -70,6 +77,32 @@ pub enum Device {
     /// The CPU, f32 (vectorized kernels picked at run time: AVX2, AVX-512).
     #[default]
     Cpu,
+}
+
+/// The arithmetic of a model's matrix products.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, otai::serde::Deserialize, otai::schemars::JsonSchema,
+)]
+#[serde(crate = "otai::serde", rename_all = "lowercase")]
+#[schemars(crate = "otai::schemars")]
+pub enum Precision {
+    /// f32 throughout, as the `transformers` pipeline.
+    #[default]
+    F32,
+    /// Quantized to 16-bit integers (12-bit weights, 14-bit activations).
+    Int16,
+    /// Quantized to 8-bit integers.
+    Int8,
+}
+
+impl From<Precision> for Quantization {
+    fn from(precision: Precision) -> Self {
+        match precision {
+            Precision::F32 => Quantization::None,
+            Precision::Int16 => Quantization::Int16,
+            Precision::Int8 => Quantization::Int8,
+        }
+    }
 }
 
 /// Local Hugging Face text classification, as the original's `hf-local` service: `classify`
@@ -151,6 +184,7 @@ impl Service for HFClassificationService {
         let mut engine = EngineSettings {
             max_batch_size: params.max_batch_size,
             max_wait: StdDuration::from(params.batch_wait),
+            quantize: params.precision.into(),
             ..EngineSettings::default()
         };
         if let Some(threads) = params.num_threads {

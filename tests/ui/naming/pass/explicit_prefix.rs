@@ -1,14 +1,11 @@
 // The escape hatch: an application not named `otai-*` states its prefix explicitly.
-use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin, PluginError};
+use otai::{AppConfig, ComponentRegistry, InjectableDescriptor, Plugin};
 
 #[otai::plugin(prefix = "acme")]
+#[derive(Default)]
 pub struct AcmePlugin;
 
 impl Plugin for AcmePlugin {
-    fn create(_config: &AppConfig) -> Result<Self, PluginError> {
-        Ok(AcmePlugin)
-    }
-
     fn injectables(&self) -> Vec<InjectableDescriptor> {
         Vec::new()
     }
