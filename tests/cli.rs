@@ -3,14 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
+
+use support::{otai_command, output_of};
 
 fn otai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the otai binary runs")
+    output_of(otai_command().args(args))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -79,7 +79,7 @@ fn a_closed_stdout_is_not_a_crash() {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     for command in ["plugins", "schema"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+        let output = otai_command()
             .arg(command)
             .stdout(writer.try_clone().unwrap())
             .output()

@@ -6,30 +6,25 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use otai::interfaces::UnifiedTicket;
 
+mod support;
+
+use support::{all_output, otai_command, output_of};
+
 /// Runs `otai` in the repository root with the demo's output redirected to `out`.
 fn otai(args: &[&str], envs: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_otai"));
+    let mut command = otai_command();
     command
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
         .env_remove("OTAI_DEMO_TICKETS");
     for (name, path) in envs {
         command.env(name, path);
     }
-    command.output().expect("the otai binary runs")
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    output_of(&mut command)
 }
 
 fn queue(ticket: &UnifiedTicket) -> &str {

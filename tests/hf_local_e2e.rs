@@ -5,7 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
+
+use support::{all_output, otai_command, output_of};
 
 fn models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("otai-hf-local/tests/fixtures/models")
@@ -76,20 +80,11 @@ open_ticket_ai:
 }
 
 fn otai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env("HF_HUB_OFFLINE", "1")
-        .env("HF_HUB_CACHE", "/nonexistent-otai-test-cache")
-        .output()
-        .unwrap()
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    output_of(
+        otai_command()
+            .args(args)
+            .env("HF_HUB_OFFLINE", "1")
+            .env("HF_HUB_CACHE", "/nonexistent-otai-test-cache"),
     )
 }
 

@@ -12,9 +12,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, FakeTicket, Seed};
+
+mod support;
+
+use support::{all_output, otai_command, output_of};
 
 const PASSWORD: &str = "demo-Geheimnis-42";
 
@@ -95,19 +99,10 @@ fn original_config(dir: &Path, base_url: &str) -> PathBuf {
 }
 
 fn otai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD)
-        .output()
-        .unwrap()
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    output_of(
+        otai_command()
+            .args(args)
+            .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD),
     )
 }
 
@@ -243,9 +238,8 @@ open_ticket_ai:
     .unwrap();
     let config = config.display().to_string();
     let with_url = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_otai"))
+        otai_command()
             .args(args)
-            .env_remove("RUST_LOG")
             .env("OTOBO_URL", server.base_url())
             .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD)
             .output()
@@ -274,9 +268,8 @@ async fn check_online_reports_a_wrong_password_at_the_service_and_never_shows_it
     let config = original_config(dir.path(), &server.base_url())
         .display()
         .to_string();
-    let wrong = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let wrong = otai_command()
         .args(["check", "--config", &config, "--online"])
-        .env_remove("RUST_LOG")
         .env("OTAI_OTOBO_DEMO_PASSWORD", "not-the-password-4711")
         .output()
         .unwrap();
@@ -295,9 +288,8 @@ async fn check_online_reports_a_wrong_password_at_the_service_and_never_shows_it
 
     // Offline, nothing connects: the same config checks fine, and the server hears nothing.
     server.clear_requests();
-    let offline = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let offline = otai_command()
         .args(["check", "--config", &config])
-        .env_remove("RUST_LOG")
         .env("OTAI_OTOBO_DEMO_PASSWORD", "not-the-password-4711")
         .output()
         .unwrap();
@@ -322,9 +314,8 @@ async fn the_readmes_otobo_example_drains_the_fake_helpdesk() {
         .filter(|t| t.queue == "OpenTicketAI::Incoming")
         .count();
     let config = root.join("examples/otobo.yml").display().to_string();
-    let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let output = otai_command()
         .args(["run", "--config", &config, "--until-idle"])
-        .env_remove("RUST_LOG")
         .env("OTOBO_URL", server.base_url())
         .env("OTAI_OTOBO_DEMO_PASSWORD", "demo")
         .output()

@@ -6,6 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::{all_output, otai_command, output_of};
+
 const SECRET: &str = "hunter2-do-not-print";
 
 /// A small pipeline over an in-memory ticket system in `dir`.
@@ -73,19 +77,7 @@ open_ticket_ai:
 const TWO_TICKETS: &str = r#"[{ id: "1", subject: "Invoice twice", queue: { name: Incoming } }, { id: "2", subject: "VPN down", queue: { name: Incoming } }]"#;
 
 fn otai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otai"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .unwrap()
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    output_of(otai_command().args(args))
 }
 
 #[test]
@@ -241,10 +233,9 @@ fn relative_paths_resolve_against_the_config_file_not_the_working_directory() {
     )
     .unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let output = otai_command()
         .args(["run", "--config", &config, "--until-idle"])
         .current_dir(elsewhere.path())
-        .env_remove("RUST_LOG")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
@@ -272,7 +263,7 @@ fn secrets_appear_in_no_log_line_and_no_trace() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TWO_TICKETS);
     let trace = dir.path().join("trace.jsonl").display().to_string();
-    let output = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let output = otai_command()
         .args([
             "run",
             "--config",
@@ -310,9 +301,8 @@ fn secrets_appear_in_no_log_line_and_no_trace() {
 fn sigterm_finishes_the_cycle_in_flight_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TWO_TICKETS);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otai"))
+    let mut child = otai_command()
         .args(["run", "--config", &config])
-        .env_remove("RUST_LOG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

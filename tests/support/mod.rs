@@ -1,0 +1,29 @@
+//! What the binary's end-to-end tests share: how to start the `otai` under test and how to
+//! show everything it printed when an assertion fails.
+
+#![allow(dead_code)] // Each test target uses its own subset.
+
+use std::process::{Command, Output};
+
+/// The `otai` binary built for this test run, with the caller's `RUST_LOG` removed so every
+/// test sees the default log filter whatever the shell running `cargo test` sets.
+pub fn otai_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_otai"));
+    command.env_remove("RUST_LOG");
+    command
+}
+
+/// Runs `command` to completion; a binary that cannot start fails the test right there.
+pub fn output_of(command: &mut Command) -> Output {
+    command.output().expect("the otai binary runs")
+}
+
+/// Standard output followed by standard error, for assertion messages and `contains` checks
+/// that should not care which stream a line went to.
+pub fn all_output(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
