@@ -112,6 +112,9 @@ fn start_hint(error: &OtoboError) -> Option<&'static str> {
         OtoboError::ConnectionRefused { .. } | OtoboError::Connect { .. } | OtoboError::Timeout { .. } => {
             Some("check `base_url` and that the helpdesk is reachable from here")
         }
+        OtoboError::Tls { reason, .. } if reason.contains("not valid for name") => Some(
+            "the certificate is for another host name: use one of its names in `base_url`",
+        ),
         OtoboError::Tls { .. } | OtoboError::CaCertificate { .. } => {
             Some("for an internal CA, set `ca_certificate` to its PEM file")
         }
@@ -259,5 +262,39 @@ fn describe_update(updates: &UnifiedTicket) -> String {
         "dynamic fields".to_owned()
     } else {
         changes.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Endpoint;
+
+    fn tls(reason: &str) -> OtoboError {
+        OtoboError::Tls {
+            endpoint: Endpoint {
+                operation: Operation::TicketSearch,
+                route: "ticket-search".to_owned(),
+            },
+            host: "helpdesk.example.com:443".to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    #[test]
+    fn tls_failures_point_at_the_setting_that_fixes_them() {
+        let unknown_ca = tls("invalid peer certificate: UnknownIssuer");
+        assert_eq!(
+            start_hint(&unknown_ca),
+            Some("for an internal CA, set `ca_certificate` to its PEM file")
+        );
+        let other_host = tls(
+            "invalid peer certificate: certificate not valid for name \"10.0.0.5\"; \
+             certificate is only valid for DnsName(\"helpdesk.example.com\")",
+        );
+        assert_eq!(
+            start_hint(&other_host),
+            Some("the certificate is for another host name: use one of its names in `base_url`")
+        );
     }
 }

@@ -45,6 +45,8 @@ fn the_binary_explains_itself() {
         "--username",
         "--route",
         "--latency",
+        "--tls-cert",
+        "--tls-key",
     ] {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }

@@ -9,12 +9,12 @@
 //! Point the service's `base_url` at the address it prints; every change a pipeline makes
 //! (queue moved, priority set, note added) is logged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
+use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, TlsIdentity};
 use otai_otobo_znuny::Operation;
 
 /// An in-memory OTOBO speaking the GenericInterface REST API, on 127.0.0.1.
@@ -49,6 +49,21 @@ struct Args {
     /// Answer `TicketUpdate` without the ticket (a web service with `IncludeTicketData: '0'`).
     #[arg(long)]
     no_ticket_data_on_update: bool,
+    /// Serve HTTPS with this certificate chain (PEM; the server certificate first), e.g. one
+    /// signed by your internal CA to try a service's `ca_certificate`.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// The certificate and key files read, or a message naming the file that could not be.
+fn read_tls_identity(certificate: &Path, key: &Path) -> Result<TlsIdentity, String> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    };
+    Ok(TlsIdentity::new(read(certificate)?, read(key)?))
 }
 
 fn parse_route(text: &str) -> Result<(Operation, String), String> {
@@ -95,6 +110,15 @@ async fn main() -> ExitCode {
         .with_port(args.port);
     for (operation, route) in args.route {
         config = config.with_route(operation, route);
+    }
+    if let (Some(certificate), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        match read_tls_identity(certificate, key) {
+            Ok(identity) => config = config.with_tls(identity),
+            Err(error) => {
+                eprintln!("fake-otobo: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let server = match FakeOtobo::start(config).await {
         Ok(server) => server,

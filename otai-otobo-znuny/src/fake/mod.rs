@@ -16,7 +16,8 @@
 //! * Faults ([`Fault`], [`FaultRule`]): latency for every request, HTTP 500, an HTML error
 //!   page, slow answers, dropped connections, any raw answer — per operation, for the next
 //!   N requests, before or after the request is processed.
-//! * It listens on 127.0.0.1 only.
+//! * It listens on 127.0.0.1 only, over HTTP or, with a certificate
+//!   ([`FakeOtoboConfig::with_tls`]), HTTPS.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), otai_otobo_znuny::fake::StartError> {
@@ -30,6 +31,7 @@ mod faults;
 mod helpdesk;
 mod seed;
 mod server;
+mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -43,6 +45,7 @@ use tokio::net::TcpListener;
 pub use faults::{Fault, FaultRule};
 pub use helpdesk::{FakeArticle, FakeTicket};
 pub use seed::{Seed, SeedArticle, SeedError, SeedTicket};
+pub use tls::TlsIdentity;
 
 use crate::operation::Operation;
 use crate::params::OperationUrls;
@@ -69,6 +72,8 @@ pub struct FakeOtoboConfig {
     pub include_ticket_data_on_update: bool,
     /// The port on 127.0.0.1 (0: any free port).
     pub port: u16,
+    /// Serve HTTPS with this certificate (default: plain HTTP).
+    pub tls: Option<TlsIdentity>,
 }
 
 impl FakeOtoboConfig {
@@ -83,6 +88,7 @@ impl FakeOtoboConfig {
             routes: OperationUrls::default(),
             include_ticket_data_on_update: true,
             port: 0,
+            tls: None,
         }
     }
 
@@ -121,6 +127,12 @@ impl FakeOtoboConfig {
         self.port = port;
         self
     }
+
+    /// Over HTTPS with this certificate and key.
+    pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
+        self
+    }
 }
 
 /// A request the fake server received.
@@ -147,6 +159,7 @@ pub struct RecordedRequest {
 pub struct FakeOtobo {
     shared: Arc<Shared>,
     address: SocketAddr,
+    https: bool,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -164,12 +177,24 @@ pub enum StartError {
         /// Why.
         source: io::Error,
     },
+    /// The TLS certificate or key cannot be used.
+    #[error("cannot serve HTTPS: {reason}")]
+    Tls {
+        /// What is wrong with the certificate or key.
+        reason: String,
+    },
 }
 
 impl FakeOtobo {
     /// Starts a server on 127.0.0.1 (on the current Tokio runtime).
     pub async fn start(config: FakeOtoboConfig) -> Result<FakeOtobo, StartError> {
         let helpdesk = helpdesk::Helpdesk::new(config.seed, config.include_ticket_data_on_update)?;
+        let acceptor = config
+            .tls
+            .as_ref()
+            .map(TlsIdentity::acceptor)
+            .transpose()
+            .map_err(|reason| StartError::Tls { reason })?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
             .await
             .map_err(|source| StartError::Bind {
@@ -192,17 +217,21 @@ impl FakeOtobo {
             max_in_flight: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
         });
-        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
+        let https = acceptor.is_some();
+        let task = tokio::spawn(server::serve(listener, acceptor, Arc::clone(&shared)));
         Ok(FakeOtobo {
             shared,
             address,
+            https,
             task,
         })
     }
 
-    /// `http://127.0.0.1:{port}/otobo/nph-genericinterface.pl`: the client's `base_url`.
+    /// `http://127.0.0.1:{port}/otobo/nph-genericinterface.pl` (`https://` when serving
+    /// TLS): the client's `base_url`.
     pub fn base_url(&self) -> String {
-        format!("http://{}{BASE_PATH}", self.address)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{BASE_PATH}", self.address)
     }
 
     /// The address it listens on.

@@ -12,8 +12,10 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use super::faults::{Fault, FaultPlan};
 use super::helpdesk::{Helpdesk, Refusal};
@@ -42,7 +44,13 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Accepts connections until the task is aborted; aborting it also ends every connection.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// With an acceptor, each connection first completes a TLS handshake (in its own task, so a
+/// client that fails it holds up nobody).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -50,14 +58,17 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 Ok((stream, _)) => {
                     shared.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = Arc::clone(&shared);
+                    let acceptor = acceptor.clone();
                     connections.spawn(async move {
-                        let service = hyper::service::service_fn(move |request| {
-                            handle(Arc::clone(&shared), request)
-                        });
-                        // An error here is a client that went away or a dropped connection.
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .await;
+                        match acceptor {
+                            None => serve_connection(stream, shared).await,
+                            Some(acceptor) => match acceptor.accept(stream).await {
+                                Ok(stream) => serve_connection(stream, shared).await,
+                                Err(error) => {
+                                    tracing::info!(%error, "fake OTOBO: TLS handshake failed");
+                                }
+                            },
+                        }
                     });
                 }
                 Err(error) => {
@@ -68,6 +79,18 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Answers the requests of one connection, keep-alive as a real server.
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request| handle(Arc::clone(&shared), request));
+    // An error here is a client that went away or a dropped connection.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }
 
 /// Returned by the handler to close the connection without an answer.
