@@ -160,13 +160,18 @@ def fill(rng: random.Random, template: str) -> str:
     )
 
 
-def ticket(rng: random.Random, german: bool, size: str) -> str:
+def ticket(rng: random.Random, german: bool, size: str, subject_index: list[int] | None = None) -> str:
+    """One ticket text; when `subject_index` is a list, the index of the subject drawn (the
+    ticket's topic) is appended to it. The random draws are the same either way."""
     subjects, greetings, bodies, things, details, urgent, closings = (
         (DE_SUBJECTS, DE_GREETINGS, DE_BODIES, DE_THINGS, DE_DETAILS, DE_URGENT, DE_CLOSINGS)
         if german
         else (EN_SUBJECTS, EN_GREETINGS, EN_BODIES, EN_THINGS, EN_DETAILS, EN_URGENT, EN_CLOSINGS)
     )
-    subject = fill(rng, rng.choice(subjects))
+    index = rng.choice(range(len(subjects)))
+    if subject_index is not None:
+        subject_index.append(index)
+    subject = fill(rng, subjects[index])
     if size == "tiny":
         return subject
     parts = [subject, ""]
