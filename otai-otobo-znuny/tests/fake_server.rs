@@ -5,32 +5,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, StartError};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, Operation, OtoboError, OtoboZnunyParams};
 use serde_json::json;
-use support::{client, params, seed, start, PASSWORD};
+use support::{client, example_seed, params, seed, start, FakeOtoboProcess, PASSWORD};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fake-otobo");
-
-fn example_seed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/otobo-tickets.yaml")
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn the_binary_explains_itself() {
@@ -77,20 +61,8 @@ fn the_binary_refuses_a_broken_seed_and_a_missing_password() {
 
 #[tokio::test]
 async fn the_binary_serves_the_example_seed() {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--tickets"])
-        .arg(example_seed())
-        .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _running = Running(child);
-    let mut base_url = String::new();
-    BufReader::new(stdout).read_line(&mut base_url).unwrap();
-    let base_url = base_url.trim();
+    let process = FakeOtoboProcess::start::<&str>(&[]);
+    let base_url = process.base_url.as_str();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
     assert!(
         base_url.ends_with("/otobo/nph-genericinterface.pl"),

@@ -6,16 +6,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, StartError, TlsIdentity};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboError, OtoboZnunyParams};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use support::{seed, PASSWORD};
+use support::{seed, FakeOtoboProcess, PASSWORD};
 
 /// An internal CA, written to `ca.pem` in its own directory.
 struct InternalCa {
@@ -196,24 +196,13 @@ async fn the_binary_serves_https_with_the_given_certificate() {
         "server-key.pem",
         &identity.private_key_pem,
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-otobo"))
-        .args(["--port", "0", "--tickets"])
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/otobo-tickets.yaml"))
-        .arg("--tls-cert")
-        .arg(&certificate)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _running = KillOnDrop(child);
-    let mut base_url = String::new();
-    BufReader::new(stdout).read_line(&mut base_url).unwrap();
-    let base_url = base_url.trim();
+    let process = FakeOtoboProcess::start(&[
+        OsStr::new("--tls-cert"),
+        certificate.as_os_str(),
+        OsStr::new("--tls-key"),
+        key.as_os_str(),
+    ]);
+    let base_url = process.base_url.as_str();
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     let mut params = OtoboZnunyParams::new(base_url, Secret::new(PASSWORD));
     params.ca_certificate = Some(ca.pem_file());
@@ -232,16 +221,6 @@ async fn the_binary_serves_https_with_the_given_certificate() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Kills the child when the test ends, however it ends.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn write(directory: &Path, name: &str, text: &str) -> PathBuf {

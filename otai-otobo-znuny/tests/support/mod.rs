@@ -4,7 +4,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::cell::RefCell;
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
@@ -97,6 +100,52 @@ pub async fn start(seed: Seed) -> FakeOtobo {
     FakeOtobo::start(FakeOtoboConfig::new(seed).with_password(PASSWORD))
         .await
         .unwrap()
+}
+
+/// `examples/otobo-tickets.yaml`, the seed users start the binary with.
+pub fn example_seed() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/otobo-tickets.yaml")
+}
+
+/// A `fake-otobo` process serving the example seed with [`PASSWORD`] on any free port;
+/// killed when dropped, however the test ends.
+pub struct FakeOtoboProcess {
+    child: Child,
+    /// The base URL the binary printed as its first line.
+    pub base_url: String,
+}
+
+impl FakeOtoboProcess {
+    /// Starts the binary with `extra_args` and waits for the base URL it prints.
+    pub fn start<S: AsRef<OsStr>>(extra_args: &[S]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fake-otobo"))
+            .args(["--port", "0", "--tickets"])
+            .arg(example_seed())
+            .args(extra_args)
+            .env("OTAI_OTOBO_DEMO_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut process = Self {
+            child,
+            base_url: String::new(),
+        };
+        BufReader::new(stdout)
+            .read_line(&mut process.base_url)
+            .unwrap();
+        process.base_url = process.base_url.trim().to_owned();
+        process
+    }
+}
+
+impl Drop for FakeOtoboProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Params for `server` with [`PASSWORD`] and a 5 s timeout.
