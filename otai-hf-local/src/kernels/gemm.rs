@@ -14,6 +14,8 @@
 //! tiles of the block. Bias, activation and residual + layer norm run while the block is in
 //! cache.
 
+use std::ops::Range;
+
 use pulp::{Simd, WithSimd};
 
 use super::{act_v, add_norm_row, Epilogue, WeightRef};
@@ -140,6 +142,34 @@ impl Tiles {
     pub(crate) fn get(&self, t: usize) -> (usize, usize) {
         let start = t * self.base + t.min(self.extra);
         (start, self.base + usize::from(t < self.extra))
+    }
+
+    /// Consecutive tiles grouped into row blocks of at most `max_rows` rows (at least one
+    /// tile each), as `(tiles, rows)`: a matmul streams each weight panel once per block.
+    #[inline(always)]
+    pub(crate) fn blocks(
+        self,
+        max_rows: usize,
+    ) -> impl Iterator<Item = (Range<usize>, Range<usize>)> {
+        let mut t0 = 0;
+        std::iter::from_fn(move || {
+            if t0 >= self.count {
+                return None;
+            }
+            let (r0, _) = self.get(t0);
+            let mut t1 = t0 + 1;
+            while t1 < self.count {
+                let (start, height) = self.get(t1);
+                if start + height - r0 > max_rows {
+                    break;
+                }
+                t1 += 1;
+            }
+            let (last, height) = self.get(t1 - 1);
+            let block = (t0..t1, r0..last + height);
+            t0 = t1;
+            Some(block)
+        })
     }
 }
 
@@ -283,45 +313,59 @@ impl WithSimd for MatmulOp<'_> {
         }
         let tiles = Tiles::new(m, max_mr::<S>());
         let block_rows = (BLOCK_FLOATS / k).max(1);
-        let mut t0 = 0;
-        while t0 < tiles.count() {
-            let (r0, _) = tiles.get(t0);
-            let mut t1 = t0 + 1;
-            while t1 < tiles.count() {
-                let (s, h) = tiles.get(t1);
-                if s + h - r0 > block_rows {
-                    break;
-                }
-                t1 += 1;
-            }
-            let (last, h) = tiles.get(t1 - 1);
-            let r1 = last + h;
+        for (tile_range, row_range) in tiles.blocks(block_rows) {
             for p in 0..w.panels() {
                 let panel = S::as_simd_f32s(w.panel(p)).0;
                 let bias = S::as_simd_f32s(&w.bias[p * nr..(p + 1) * nr]).0;
                 let (b0, b1) = (bias[0], bias[1]);
                 let col = p * nr;
                 let cols = nr.min(n - col);
-                for t in t0..t1 {
+                for t in tile_range.clone() {
                     let (r, mr) = tiles.get(t);
                     with_mr!(mr, MR => {
                         let rows = row_slices::<MR>(x, k, r);
                         let acc = micro::<S, MR>(simd, rows, panel);
                         store_tile::<S, MR>(simd, acc, [b0, b1], out, n, r, col, cols);
                     });
-                    if let Epilogue::Act(act) = epilogue {
-                        for i in r..r + mr {
-                            let dst = &mut out[i * n + col..i * n + col + cols];
-                            map_in_place!(simd, dst, |v| act_v(simd, act, v));
-                        }
-                    }
+                    finish_tile(simd, out, n, r..r + mr, col..col + cols, epilogue);
                 }
             }
-            if let Epilogue::AddNorm { .. } = epilogue {
-                finish_rows(simd, out, n, r0, r1, epilogue);
-            }
-            t0 = t1;
+            finish_block(simd, out, n, row_range, epilogue);
         }
+    }
+}
+
+/// The part of an epilogue that runs on a tile as soon as it is stored (the activation),
+/// while it is in L1: rows `rows`, columns `cols` of `out` (rows of `n`).
+#[inline(always)]
+pub(crate) fn finish_tile<S: Simd>(
+    simd: S,
+    out: &mut [f32],
+    n: usize,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    epilogue: Epilogue<'_>,
+) {
+    if let Epilogue::Act(act) = epilogue {
+        for i in rows {
+            let dst = &mut out[i * n + cols.start..i * n + cols.end];
+            map_in_place!(simd, dst, |v| act_v(simd, act, v));
+        }
+    }
+}
+
+/// The part of an epilogue that needs whole rows (residual + layer norm), once a row block
+/// has every column.
+#[inline(always)]
+pub(crate) fn finish_block<S: Simd>(
+    simd: S,
+    out: &mut [f32],
+    n: usize,
+    rows: Range<usize>,
+    epilogue: Epilogue<'_>,
+) {
+    if let Epilogue::AddNorm { .. } = epilogue {
+        finish_rows(simd, out, n, rows.start, rows.end, epilogue);
     }
 }
 
@@ -463,5 +507,34 @@ fn portable(x: &[f32], w: &PackedLinear, out: &mut [f32], m: usize) {
             }
             out[i * n + j] = s + w.bias[j];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tiles;
+
+    #[test]
+    fn tiles_cut_rows_into_nearly_equal_heights() {
+        let tiles = Tiles::new(67, 12);
+        let heights: Vec<usize> = (0..tiles.count()).map(|t| tiles.get(t).1).collect();
+        assert_eq!(heights, [12, 11, 11, 11, 11, 11]);
+        assert_eq!(tiles.get(5), (56, 11));
+        assert_eq!(Tiles::new(0, 12).count(), 0);
+    }
+
+    #[test]
+    fn blocks_group_whole_tiles_up_to_the_row_limit() {
+        let tiles = Tiles::new(67, 12);
+        let blocks: Vec<_> = tiles.blocks(30).collect();
+        assert_eq!(
+            blocks,
+            [(0..2, 0..23), (2..4, 23..45), (4..6, 45..67)],
+            "tiles of 12, 11, 11, 11, 11, 11 rows"
+        );
+        // A limit below one tile still makes progress, one tile a block.
+        let single: Vec<_> = tiles.blocks(1).map(|(t, _)| t).collect();
+        assert_eq!(single, [0..1, 1..2, 2..3, 3..4, 4..5, 5..6]);
+        assert_eq!(Tiles::new(0, 12).blocks(30).count(), 0);
     }
 }

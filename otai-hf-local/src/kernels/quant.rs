@@ -26,7 +26,7 @@
 //! activation bytes feeds it. The epilogue (activation, residual + layer norm) runs in f32 as
 //! in the f32 path.
 
-use super::gemm::{store_two, with_mr, Tiles};
+use super::gemm::{finish_block, finish_tile, store_two, with_mr, Tiles};
 use super::{act_v, add_norm_row, Epilogue, SimdLimit, WeightRef};
 use pulp::{Simd, WithSimd};
 
@@ -539,19 +539,7 @@ impl<S: IntSimd> pulp::NullaryFnOnce for QuantOp<'_, S> {
         let tiles = Tiles::new(m, S::MAX_MR);
         let block_rows = (BLOCK_BYTES / (4 * w.groups)).max(1);
         let chunk = w.format.chunk().min(w.groups).max(1);
-        let mut t0 = 0;
-        while t0 < tiles.count() {
-            let (r0, _) = tiles.get(t0);
-            let mut t1 = t0 + 1;
-            while t1 < tiles.count() {
-                let (s, h) = tiles.get(t1);
-                if s + h - r0 > block_rows {
-                    break;
-                }
-                t1 += 1;
-            }
-            let (last, h) = tiles.get(t1 - 1);
-            let r1 = last + h;
+        for (tile_range, row_range) in tiles.blocks(block_rows) {
             for p in 0..w.panels() {
                 let panel: &[[S::W; 2]] = bytemuck::cast_slice(w.panel(p));
                 let col = p * nr;
@@ -559,7 +547,7 @@ impl<S: IntSimd> pulp::NullaryFnOnce for QuantOp<'_, S> {
                 let ws = two::<S>(&w.scale[col..col + nr]);
                 let cs = two::<S>(&w.colsum[col..col + nr]);
                 let bs = two::<S>(&w.bias[col..col + nr]);
-                for t in t0..t1 {
+                for t in tile_range.clone() {
                     let (r, mr) = tiles.get(t);
                     with_mr!(mr, MR => {
                         let mut sums = [[simd.splat_f32s(0.0); 2]; MR];
@@ -592,33 +580,10 @@ impl<S: IntSimd> pulp::NullaryFnOnce for QuantOp<'_, S> {
                             store_two(simd, v, &mut out[(r + i) * n + col..], cols);
                         }
                     });
-                    if let Epilogue::Act(act) = epilogue {
-                        for i in r..r + mr {
-                            let dst = &mut out[i * n + col..i * n + col + cols];
-                            map_in_place!(simd, dst, |v| act_v(simd, act, v));
-                        }
-                    }
+                    finish_tile(simd, out, n, r..r + mr, col..col + cols, epilogue);
                 }
             }
-            if let Epilogue::AddNorm {
-                residual,
-                gamma,
-                beta,
-                eps,
-            } = epilogue
-            {
-                for i in r0..r1 {
-                    add_norm_row(
-                        simd,
-                        &mut out[i * n..(i + 1) * n],
-                        Some(&residual[i * n..(i + 1) * n]),
-                        gamma,
-                        beta,
-                        eps,
-                    );
-                }
-            }
-            t0 = t1;
+            finish_block(simd, out, n, row_range, epilogue);
         }
         if q.data.capacity() * 4 <= super::SCRATCH_KEEP {
             QROWS.set(q.data);
