@@ -6,13 +6,11 @@
 
 mod support;
 
-use otai::interfaces::{
-    TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedNote, UnifiedTicket,
-};
+use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Fault, FaultRule};
 use otai_otobo_znuny::Operation;
 use serde_json::{json, Value};
-use support::{params, seed, service, start, PASSWORD};
+use support::{note, params, seed, service, start, PASSWORD};
 
 fn respond(operation: Operation, body: Value) -> FaultRule {
     FaultRule::new(Fault::Respond {
@@ -199,11 +197,7 @@ async fn a_get_with_zero_tickets_is_not_found() {
 
 #[tokio::test]
 async fn update_answers_with_or_without_ticket_data_are_accepted() {
-    let note = UnifiedNote {
-        subject: "S".into(),
-        body: "B".into(),
-        ..UnifiedNote::default()
-    };
+    let sample_note = note("S", "B");
     let move_to_billing = UnifiedTicket {
         queue: Some(UnifiedEntity::named("Billing")),
         ..UnifiedTicket::default()
@@ -218,7 +212,7 @@ async fn update_answers_with_or_without_ticket_data_are_accepted() {
             .update_ticket("1001", &move_to_billing)
             .await
             .unwrap();
-        service.add_note("1001", &note).await.unwrap();
+        service.add_note("1001", &sample_note).await.unwrap();
         assert_eq!(server.ticket(1001).unwrap().queue, "Billing");
         assert_eq!(server.ticket(1001).unwrap().articles.len(), 2);
     }
@@ -233,7 +227,7 @@ async fn update_answers_with_or_without_ticket_data_are_accepted() {
     ] {
         server.set_fault(respond(Operation::TicketUpdate, answer.clone()));
         service
-            .add_note("1001", &note)
+            .add_note("1001", &sample_note)
             .await
             .unwrap_or_else(|e| panic!("{answer}: {e}"));
     }

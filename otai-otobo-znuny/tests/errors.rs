@@ -8,19 +8,29 @@ mod support;
 
 use std::time::Duration;
 
-use otai::interfaces::{
-    TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedNote, UnifiedTicket,
-};
+use otai::interfaces::{TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedTicket};
 use otai::Secret;
-use otai_otobo_znuny::fake::{Fault, FaultRule};
-use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, Operation, OtoboError, OtoboZnunyParams};
-use support::{capture_logs, client, params, seed, service, start, PASSWORD};
+use otai_otobo_znuny::fake::{FakeOtobo, Fault, FaultRule};
+use otai_otobo_znuny::{
+    OTOBOZnunyTicketSystemService, Operation, OtoboError, OtoboZnunyClient, OtoboZnunyParams,
+};
+use support::{capture_logs, client, note, params, seed, service, start, PASSWORD};
 use tokio::io::AsyncWriteExt;
 
 /// Asserts that neither the error's text nor its debug form shows the password.
 fn assert_no_password(error: &OtoboError) {
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(PASSWORD), "password leaked: {shown}");
+}
+
+/// A server that answers every request with `fault`, and a client for it that never retries.
+async fn failing_with(fault: Fault) -> (FakeOtobo, OtoboZnunyClient) {
+    let server = start(seed()).await;
+    let mut params = params(&server);
+    params.max_retries = 0;
+    let client = client(&params);
+    server.set_fault(FaultRule::new(fault));
+    (server, client)
 }
 
 fn search() -> otai_otobo_znuny::wire::TicketSearchRequest {
@@ -55,17 +65,7 @@ async fn a_wrong_password_is_an_auth_fail_with_code_and_message() {
     assert_eq!(server.requests().len(), 1, "an auth failure is not retried");
 
     // The operation is named in the code for every operation.
-    let core = service
-        .add_note(
-            "1001",
-            &UnifiedNote {
-                subject: "S".into(),
-                body: "B".into(),
-                ..UnifiedNote::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    let core = service.add_note("1001", &note("S", "B")).await.unwrap_err();
     let TicketSystemError::Rejected { operation, message } = core else {
         panic!("{core:?}")
     };
@@ -107,11 +107,7 @@ async fn an_invalid_request_is_a_rejection_naming_the_field() {
 
 #[tokio::test]
 async fn an_http_error_status_names_the_status_and_the_answers_start() {
-    let server = start(seed()).await;
-    let mut params = params(&server);
-    params.max_retries = 0;
-    let client = client(&params);
-    server.set_fault(FaultRule::new(Fault::Http500));
+    let (server, client) = failing_with(Fault::Http500).await;
     let error = client.search(&search()).await.unwrap_err();
     assert!(
         matches!(error, OtoboError::HttpStatus { status: 500, .. }),
@@ -146,12 +142,8 @@ async fn an_http_error_status_names_the_status_and_the_answers_start() {
 
 #[tokio::test]
 async fn a_non_json_answer_shows_its_first_characters() {
-    let server = start(seed()).await;
-    let mut params = params(&server);
-    params.max_retries = 0;
-    let client = client(&params);
     // A login page of a proxy, with HTTP 200.
-    server.set_fault(FaultRule::new(Fault::HtmlErrorPage { status: 200 }));
+    let (server, client) = failing_with(Fault::HtmlErrorPage { status: 200 }).await;
     let error = client.search(&search()).await.unwrap_err();
     let OtoboError::NotJson {
         status: 200,
@@ -215,11 +207,7 @@ async fn a_slow_server_is_a_timeout() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_a_lost_connection() {
-    let server = start(seed()).await;
-    let mut params = params(&server);
-    params.max_retries = 0;
-    let client = client(&params);
-    server.set_fault(FaultRule::new(Fault::DropConnection));
+    let (_server, client) = failing_with(Fault::DropConnection).await;
     let error = client.search(&search()).await.unwrap_err();
     assert!(
         matches!(error, OtoboError::ConnectionLost { .. }),
@@ -418,17 +406,7 @@ async fn the_password_appears_in_no_error_and_no_log_line() {
         .find_tickets(&TicketSearchCriteria::default())
         .await
         .unwrap();
-    service
-        .add_note(
-            "1001",
-            &UnifiedNote {
-                subject: "S".into(),
-                body: "B".into(),
-                ..UnifiedNote::default()
-            },
-        )
-        .await
-        .unwrap();
+    service.add_note("1001", &note("S", "B")).await.unwrap();
 
     let mut errors = Vec::new();
     // A server that echoes the password back, in an `Error` and in a non-JSON page.

@@ -8,13 +8,11 @@ mod support;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use otai::interfaces::{
-    TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedNote, UnifiedTicket,
-};
+use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
 use otai_otobo_znuny::fake::{Fault, FaultRule};
 use otai_otobo_znuny::Operation;
 use serde_json::json;
-use support::{many_tickets, params, seed, service, start};
+use support::{many_tickets, note, params, seed, service, start};
 
 fn incoming(limit: usize, offset: usize) -> TicketSearchCriteria {
     TicketSearchCriteria {
@@ -120,12 +118,8 @@ async fn one_connection_pool_serves_every_call() {
     for _ in 0..3 {
         service.find_tickets(&incoming(4, 0)).await.unwrap();
     }
-    let note = UnifiedNote {
-        subject: "S".into(),
-        body: "B".into(),
-        ..UnifiedNote::default()
-    };
-    service.add_note("1001", &note).await.unwrap();
+    let sample_note = note("S", "B");
+    service.add_note("1001", &sample_note).await.unwrap();
     assert_eq!(server.requests().len(), 3 * 5 + 1);
     // Requests one after another share one keep-alive connection (the original opened a
     // new client, and TLS context, per ticket).
@@ -156,12 +150,11 @@ async fn the_demo_pipelines_calls_route_a_ticket() {
             _ => updates.priority = Some(UnifiedEntity::named(value)),
         }
         service.update_ticket(&id, &updates).await.unwrap();
-        let note = UnifiedNote {
-            subject: format!("Automatische {field}"),
-            body: format!("{field} = {value}"),
-            ..UnifiedNote::default()
-        };
-        service.add_note(&id, &note).await.unwrap();
+        let routing_note = note(
+            &format!("Automatische {field}"),
+            &format!("{field} = {value}"),
+        );
+        service.add_note(&id, &routing_note).await.unwrap();
     }
 
     let routed = server.ticket(1004).unwrap();

@@ -5,14 +5,12 @@
 
 mod support;
 
-use otai::interfaces::{
-    TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedNote, UnifiedTicket,
-};
+use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
 use otai::value::Map;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig};
 use otai_otobo_znuny::{Operation, UpdateMethod};
 use serde_json::{json, Value};
-use support::{params, seed, service, start, PASSWORD};
+use support::{note, params, seed, service, start, PASSWORD};
 
 const BASE: &str = "/otobo/nph-genericinterface.pl/Webservice/OpenTicketAI";
 
@@ -197,11 +195,10 @@ async fn an_update_sends_every_field_that_is_set_by_name_or_id() {
 async fn a_note_is_an_internal_article_without_ticket_fields() {
     let server = start(seed()).await;
     let service = service(&params(&server));
-    let note = UnifiedNote {
-        subject: "Automatische Queue-Klassifizierung".into(),
-        body: "Das Ticket wurde der Queue Billing zugeordnet (Konfidenz: 0.93).".into(),
-        ..UnifiedNote::default()
-    };
+    let note = note(
+        "Automatische Queue-Klassifizierung",
+        "Das Ticket wurde der Queue Billing zugeordnet (Konfidenz: 0.93).",
+    );
     service.add_note("1001", &note).await.unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
@@ -227,14 +224,9 @@ async fn a_note_is_an_internal_article_without_ticket_fields() {
 async fn an_update_with_notes_sends_the_first_with_the_fields_and_the_rest_alone() {
     let server = start(seed()).await;
     let service = service(&params(&server));
-    let note = |subject: &str| UnifiedNote {
-        subject: subject.into(),
-        body: "B".into(),
-        ..UnifiedNote::default()
-    };
     let updates = UnifiedTicket {
         priority: Some(UnifiedEntity::named("high")),
-        notes: vec![note("first"), note("second")],
+        notes: vec![note("first", "B"), note("second", "B")],
         ..UnifiedTicket::default()
     };
     service.update_ticket("1002", &updates).await.unwrap();
@@ -267,17 +259,7 @@ async fn the_update_method_can_be_post() {
     let mut params = params(&server);
     params.update_method = UpdateMethod::Post;
     let service = service(&params);
-    service
-        .add_note(
-            "1001",
-            &UnifiedNote {
-                subject: "S".into(),
-                body: "B".into(),
-                ..UnifiedNote::default()
-            },
-        )
-        .await
-        .unwrap();
+    service.add_note("1001", &note("S", "B")).await.unwrap();
     assert_eq!(server.requests()[0].method, "POST");
 }
 

@@ -15,7 +15,7 @@ use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, StartError, TlsIdentity};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboError, OtoboZnunyParams};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use support::{seed, FakeOtoboProcess, PASSWORD};
+use support::{note, seed, FakeOtoboProcess, PASSWORD};
 
 /// An internal CA, written to `ca.pem` in its own directory.
 struct InternalCa {
@@ -91,7 +91,10 @@ async fn a_server_certificate_signed_by_the_ca_certificate_is_trusted() {
     service.connect().await.unwrap();
     let tickets = service.find_tickets(&incoming()).await.unwrap();
     assert_eq!(tickets.len(), 4);
-    service.add_note("1001", &note()).await.unwrap();
+    service
+        .add_note("1001", &note("Checked", "Over HTTPS."))
+        .await
+        .unwrap();
     assert_eq!(server.ticket(1001).unwrap().articles.len(), 2);
 }
 
@@ -227,13 +230,4 @@ fn write(directory: &Path, name: &str, text: &str) -> PathBuf {
     let path = directory.join(name);
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn note() -> otai::interfaces::UnifiedNote {
-    otai::interfaces::UnifiedNote {
-        id: None,
-        subject: "Checked".to_owned(),
-        body: "Over HTTPS.".to_owned(),
-        content_type: None,
-    }
 }

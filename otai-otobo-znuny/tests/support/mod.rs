@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
+use otai::interfaces::UnifiedNote;
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, SeedTicket};
 use otai_otobo_znuny::{
@@ -145,6 +146,15 @@ impl Drop for FakeOtoboProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A note with this subject and body (plain text).
+pub fn note(subject: &str, body: &str) -> UnifiedNote {
+    UnifiedNote {
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+        ..UnifiedNote::default()
     }
 }
 
