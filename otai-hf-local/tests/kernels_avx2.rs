@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(target_arch = "x86_64")]
 
-use otai_hf_local::kernels::{self, QuantFormat, SimdLimit};
+use otai_hf_local::kernels::{self, SimdLimit};
 
 mod common;
 
@@ -19,24 +19,4 @@ fn cap() -> bool {
     true
 }
 
-#[test]
-fn packed_matmul_matches_naive() {
-    if cap() {
-        common::check_packed_matmul();
-    }
-}
-
-#[test]
-fn fused_attention_matches_naive() {
-    if cap() {
-        common::check_attention();
-    }
-}
-
-#[test]
-fn quantized_matmuls_are_within_their_rounding_bounds() {
-    if cap() {
-        common::check_quant(QuantFormat::Int8);
-        common::check_quant(QuantFormat::Int16);
-    }
-}
+common::capped_kernel_tests!(cap);

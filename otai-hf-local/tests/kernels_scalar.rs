@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use otai_hf_local::kernels::{self, QuantFormat, SimdLimit};
+use otai_hf_local::kernels::{self, SimdLimit};
 
 mod common;
 
@@ -14,24 +14,4 @@ fn cap() -> bool {
     true
 }
 
-#[test]
-fn packed_matmul_matches_naive() {
-    if cap() {
-        common::check_packed_matmul();
-    }
-}
-
-#[test]
-fn fused_attention_matches_naive() {
-    if cap() {
-        common::check_attention();
-    }
-}
-
-#[test]
-fn quantized_matmuls_are_within_their_rounding_bounds() {
-    if cap() {
-        common::check_quant(QuantFormat::Int8);
-        common::check_quant(QuantFormat::Int16);
-    }
-}
+common::capped_kernel_tests!(cap);

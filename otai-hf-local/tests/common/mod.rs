@@ -1,10 +1,40 @@
 //! Kernel checks shared by the test binaries that run them on different instruction sets
 //! (`kernels.rs`: the best this CPU has; `kernels_avx2.rs`, `kernels_scalar.rs`: capped).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unused_macros, unused_imports)]
 
 use otai_hf_local::config::Activation;
 use otai_hf_local::kernels::{self, Epilogue, PackedLinear, QuantFormat, QuantLinear, WeightRef};
+
+/// The kernel checks as `#[test]`s for a test binary that caps the instruction set: each
+/// runs after `$cap()`, which sets the cap and says whether this CPU has the capped path.
+/// One binary per cap, because the cap holds for the whole process.
+macro_rules! capped_kernel_tests {
+    ($cap:expr) => {
+        #[test]
+        fn packed_matmul_matches_naive() {
+            if $cap() {
+                common::check_packed_matmul();
+            }
+        }
+
+        #[test]
+        fn fused_attention_matches_naive() {
+            if $cap() {
+                common::check_attention();
+            }
+        }
+
+        #[test]
+        fn quantized_matmuls_are_within_their_rounding_bounds() {
+            if $cap() {
+                common::check_quant(otai_hf_local::kernels::QuantFormat::Int8);
+                common::check_quant(otai_hf_local::kernels::QuantFormat::Int16);
+            }
+        }
+    };
+}
+pub(crate) use capped_kernel_tests;
 
 /// Deterministic values in [-1, 1).
 pub fn values(len: usize, seed: usize) -> Vec<f32> {
