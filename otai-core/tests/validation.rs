@@ -251,6 +251,26 @@ fn unknown_keys_in_pipe_configs_are_errors() {
 }
 
 #[test]
+fn a_value_where_a_map_belongs_names_what_was_expected() {
+    let error = only("open_ticket_ai: [services]\n");
+    assert_eq!(error.path.to_string(), "");
+    assert_eq!(error.message, "expected a map, found a list");
+    assert!(hint(&error).contains("under the root key"), "{error:?}");
+
+    let error = only(&with_orchestrator(
+        "use: base:CompositePipe\nparams:\n  steps:\n    - base:Counter",
+    ));
+    assert_eq!(error.path.to_string(), "orchestrator.params.steps[0]");
+    assert_eq!(error.message, "expected a map with `use:`, found a string");
+    assert!(hint(&error).contains("{ use: \"prefix:Name\""), "{error:?}");
+
+    let error = only(&with_orchestrator("runners:\n  - [base:Counter]"));
+    assert_eq!(error.path.to_string(), "orchestrator.runners[0]");
+    assert_eq!(error.message, "expected `{ on?, run }`, found a list");
+    assert!(hint(&error).contains("- { run: { use: … } }"), "{error:?}");
+}
+
+#[test]
 fn api_version_must_match_the_core() {
     let yaml = with_orchestrator("use: base:Counter").replace(
         "open_ticket_ai:",

@@ -11,7 +11,7 @@ use super::source::ConfigSource;
 use super::substitute::substitute;
 use crate::app_config::AppConfig;
 use crate::engine::{
-    unknown_keys, Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement,
+    known_keys_map, Issue, OrchestratorSpec, PipeSpec, Pipeline, PipelineSpec, PluginRequirement,
     ServiceSpec,
 };
 use crate::params;
@@ -345,14 +345,14 @@ const BODY_KEYS: &[&str] = &[
 
 fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
     let root = ConfigPath::root();
-    let Some(map) = body.as_object() else {
-        issues.push(
-            Issue::at(root, format!("expected a map, found {}", kind_of(body)))
-                .hint("put `services:` and `orchestrator:` under the root key"),
-        );
-        return None;
-    };
-    unknown_keys(map, BODY_KEYS, &root, issues);
+    let map = known_keys_map(
+        body,
+        &root,
+        "a map",
+        "put `services:` and `orchestrator:` under the root key",
+        BODY_KEYS,
+        issues,
+    )?;
 
     let api_version = match map.get("api_version") {
         None | Some(Value::Null) => None,

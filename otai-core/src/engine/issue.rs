@@ -2,7 +2,7 @@
 
 use crate::path::ConfigPath;
 use crate::registry::suggest::{closest, did_you_mean};
-use crate::value::{Map, Value};
+use crate::value::{kind_of, Map, Value};
 
 /// Where an issue points: the value at the path, or the key (for unknown keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,31 @@ impl Issue {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// `value` (at `path`) as a map, with an issue for each key not in `allowed` (see
+/// [`unknown_keys`]). Anything else than a map is one issue, "expected {expected}, found
+/// …" with `hint`, and `None`.
+pub(crate) fn known_keys_map<'v>(
+    value: &'v Value,
+    path: &ConfigPath,
+    expected: &str,
+    hint: &str,
+    allowed: &[&str],
+    issues: &mut Vec<Issue>,
+) -> Option<&'v Map<String, Value>> {
+    let Some(map) = value.as_object() else {
+        issues.push(
+            Issue::at(
+                path.clone(),
+                format!("expected {expected}, found {}", kind_of(value)),
+            )
+            .hint(hint),
+        );
+        return None;
+    };
+    unknown_keys(map, allowed, path, issues);
+    Some(map)
 }
 
 /// An issue for every key of `map` (the map at `path`) that is not in `allowed`, each with a

@@ -14,7 +14,7 @@ mod spec;
 pub mod trace;
 
 pub use build::DEFAULT_RENDERER_ID;
-pub(crate) use issue::unknown_keys;
+pub(crate) use issue::known_keys_map;
 pub use issue::{Anchor, Issue, Severity};
 pub use pipeline::{Pipeline, PipelineServices};
 pub use spec::{

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::issue::{unknown_keys, Issue};
+use super::issue::{known_keys_map, unknown_keys, Issue};
 use crate::params;
 use crate::path::ConfigPath;
 use crate::redact;
@@ -211,15 +211,12 @@ impl ServiceSpec {
 impl OrchestratorSpec {
     /// Reads `orchestrator:`: a pipe declaration, or `{runners: [{on?, run}]}`.
     pub fn parse(value: &Value, path: &ConfigPath, issues: &mut Vec<Issue>) -> Option<Self> {
-        let runners = match value.as_object() {
-            Some(map) if map.contains_key("runners") && !map.contains_key("use") => {
-                map.get("runners")
-            }
+        let map = match value.as_object() {
+            Some(map) if map.contains_key("runners") && !map.contains_key("use") => map,
             _ => return PipeSpec::parse(value, path, issues).map(Self::Pipe),
         };
-        if let Some(map) = value.as_object() {
-            unknown_keys(map, &["runners"], path, issues);
-        }
+        unknown_keys(map, &["runners"], path, issues);
+        let runners = map.get("runners");
         let runners_path = path.key("runners");
         let Some(items) = runners.and_then(Value::as_array) else {
             issues.push(
@@ -260,17 +257,14 @@ impl OrchestratorSpec {
 
 impl RunnerSpec {
     fn parse(value: &Value, path: &ConfigPath, issues: &mut Vec<Issue>) -> Option<Self> {
-        let Some(map) = value.as_object() else {
-            issues.push(
-                Issue::at(
-                    path.clone(),
-                    format!("expected `{{ on?, run }}`, found {}", kind_of(value)),
-                )
-                .hint("write `- { run: { use: … } }`"),
-            );
-            return None;
-        };
-        unknown_keys(map, &["on", "run"], path, issues);
+        let map = known_keys_map(
+            value,
+            path,
+            "`{ on?, run }`",
+            "write `- { run: { use: … } }`",
+            &["on", "run"],
+            issues,
+        )?;
         let on = match map.get("on") {
             None | Some(Value::Null) => None,
             Some(on) => Some(PipeSpec::parse(on, &path.key("on"), issues)?),
@@ -306,17 +300,14 @@ impl RawFields {
         allowed: &[&str],
         issues: &mut Vec<Issue>,
     ) -> Option<Self> {
-        let Some(map) = value.as_object() else {
-            issues.push(
-                Issue::at(
-                    path.clone(),
-                    format!("expected a map with `use:`, found {}", kind_of(value)),
-                )
-                .hint("write `{ use: \"prefix:Name\", params: { … } }`"),
-            );
-            return None;
-        };
-        unknown_keys(map, allowed, path, issues);
+        let map = known_keys_map(
+            value,
+            path,
+            "a map with `use:`",
+            "write `{ use: \"prefix:Name\", params: { … } }`",
+            allowed,
+            issues,
+        )?;
         let id = match map.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(id)) if !id.trim().is_empty() => Some(id.clone()),

@@ -1,7 +1,13 @@
 //! Kernel checks shared by the test binaries that run them on different instruction sets
 //! (`kernels.rs`: the best this CPU has; `kernels_avx2.rs`, `kernels_scalar.rs`: capped).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unused_macros, unused_imports)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    dead_code,
+    unused_macros,
+    unused_imports
+)]
 
 use otai_hf_local::config::Activation;
 use otai_hf_local::kernels::{self, Epilogue, PackedLinear, QuantFormat, QuantLinear, WeightRef};
