@@ -1005,55 +1005,30 @@ tickets:
     #[test]
     fn searches_filter_and_sort_newest_first() {
         let mut h = helpdesk();
-        assert_eq!(
-            run(&mut h, Operation::TicketSearch, json!({})).unwrap(),
-            json!({"TicketID": ["2", "1", "3"]})
-        );
-        assert_eq!(
-            run(
-                &mut h,
-                Operation::TicketSearch,
-                json!({"Queues": ["Support"], "UseSubQueues": 1})
-            )
-            .unwrap(),
-            json!({"TicketID": ["2"]})
-        );
-        assert_eq!(
-            run(
-                &mut h,
-                Operation::TicketSearch,
-                json!({"Queues": ["Support"]})
-            )
-            .unwrap(),
-            json!({})
-        );
-        assert_eq!(
-            run(
-                &mut h,
-                Operation::TicketSearch,
-                json!({"QueueIDs": [2, "1"], "Limit": 1})
-            )
-            .unwrap(),
-            json!({"TicketID": ["1"]})
-        );
-        assert_eq!(
-            run(
-                &mut h,
-                Operation::TicketSearch,
-                json!({"DynamicField_Category": {"Equals": "Hardware"}})
-            )
-            .unwrap(),
-            json!({"TicketID": ["2"]})
-        );
-        assert_eq!(
-            run(
-                &mut h,
-                Operation::TicketSearch,
-                json!({"Title": "*JAM*", "States": "new"})
-            )
-            .unwrap(),
-            json!({"TicketID": ["2"]})
-        );
+        let cases = [
+            (json!({}), json!({"TicketID": ["2", "1", "3"]})),
+            (
+                json!({"Queues": ["Support"], "UseSubQueues": 1}),
+                json!({"TicketID": ["2"]}),
+            ),
+            (json!({"Queues": ["Support"]}), json!({})),
+            (
+                json!({"QueueIDs": [2, "1"], "Limit": 1}),
+                json!({"TicketID": ["1"]}),
+            ),
+            (
+                json!({"DynamicField_Category": {"Equals": "Hardware"}}),
+                json!({"TicketID": ["2"]}),
+            ),
+            (
+                json!({"Title": "*JAM*", "States": "new"}),
+                json!({"TicketID": ["2"]}),
+            ),
+        ];
+        for (search, found) in cases {
+            let answer = run(&mut h, Operation::TicketSearch, search.clone()).unwrap();
+            assert_eq!(answer, found, "search {search}");
+        }
     }
 
     #[test]
