@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use pulp::{Simd, WithSimd};
 
-use super::{act_v, add_norm_row, Epilogue, WeightRef};
+use super::{act_v, add_norm_row, stacked_rows, Epilogue, WeightRef};
 
 /// Floats per SIMD vector of the instruction set this CPU runs (16 with AVX-512, 8 with AVX2).
 pub fn simd_lanes() -> usize {
@@ -214,17 +214,12 @@ impl PackedLinear {
         let misalign = (data.as_ptr() as usize % 64) / std::mem::size_of::<f32>();
         let start = (16 - misalign) % 16;
         let mut bias = vec![0.0f32; panels * nr];
-        let mut j = 0;
-        for part in parts {
-            for (r, &b) in part.b.iter().enumerate() {
-                bias[j] = b;
-                let row = part.w.get(r * k..(r + 1) * k).unwrap_or(&[]);
-                let (p, jj) = (j / nr, j % nr);
-                let panel = &mut data[start + p * k * nr..start + (p + 1) * k * nr];
-                for (kk, &v) in row.iter().enumerate() {
-                    panel[kk * nr + jj] = v;
-                }
-                j += 1;
+        for (j, row_bias, row) in stacked_rows(parts, k) {
+            bias[j] = row_bias;
+            let (p, jj) = (j / nr, j % nr);
+            let panel = &mut data[start + p * k * nr..start + (p + 1) * k * nr];
+            for (kk, &v) in row.iter().enumerate() {
+                panel[kk * nr + jj] = v;
             }
         }
         Self {

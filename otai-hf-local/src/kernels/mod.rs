@@ -471,6 +471,25 @@ pub struct WeightRef<'a> {
     pub b: &'a [f32],
 }
 
+/// The output rows of weight matrices stacked along the output dimension, numbered across
+/// all of them: `(j, bias, row)` with `row` the `k` weights of output `j` (shorter or empty
+/// where the matrix is: missing values count as 0).
+pub(crate) fn stacked_rows<'a>(
+    parts: &'a [WeightRef<'a>],
+    k: usize,
+) -> impl Iterator<Item = (usize, f32, &'a [f32])> + 'a {
+    parts
+        .iter()
+        .flat_map(move |part| {
+            part.b
+                .iter()
+                .enumerate()
+                .map(move |(r, &b)| (b, part.w.get(r * k..(r + 1) * k).unwrap_or(&[])))
+        })
+        .enumerate()
+        .map(|(j, (b, row))| (j, b, row))
+}
+
 /// `out = x · [W₁; W₂; …]ᵀ + b` followed by the epilogue. `x` is `m × k`; the weight matrices
 /// are stacked along the output dimension (`n = Σ nᵢ`). Packs the weights on every call (the
 /// model packs once at load and calls [`matmul`]); rows are split across the current rayon

@@ -27,7 +27,7 @@
 //! in the f32 path.
 
 use super::gemm::{finish_block, finish_tile, store_two, with_mr, Tiles};
-use super::{act_v, add_norm_row, Epilogue, SimdLimit, WeightRef};
+use super::{act_v, add_norm_row, stacked_rows, Epilogue, SimdLimit, WeightRef};
 use pulp::{Simd, WithSimd};
 
 /// How weights and activations are quantized and multiplied.
@@ -174,35 +174,30 @@ impl QuantLinear {
         let mut scale = vec![0.0f32; panels * nr];
         let mut colsum = vec![0.0f32; panels * nr];
         let mut bias = vec![0.0f32; panels * nr];
-        let mut j = 0;
-        for part in parts {
-            for (r, &b) in part.b.iter().enumerate() {
-                bias[j] = b;
-                let row = part.w.get(r * k..(r + 1) * k).unwrap_or(&[]);
-                let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                let s = if max > 0.0 { max / w_max } else { 1.0 };
-                scale[j] = s;
-                let (p, jj) = (j / nr, j % nr);
-                let panel = &mut data[start + p * panel_len..start + (p + 1) * panel_len];
-                let mut sum = 0i32;
-                for (kk, &v) in row.iter().enumerate() {
-                    let q = (v / s).round().clamp(-w_max, w_max) as i32;
-                    sum += q;
-                    // Byte offset of input kk of output jj: its group's 4 bytes, then the
-                    // value's place in them (little-endian i16 for Int16).
-                    let at = (kk / g) * nr * 4 + jj * 4;
-                    match format {
-                        QuantFormat::Int8 => panel[at + kk % 4] = q as i8 as u8,
-                        QuantFormat::Int16 => {
-                            let b = (q as i16).to_le_bytes();
-                            panel[at + 2 * (kk % 2)] = b[0];
-                            panel[at + 2 * (kk % 2) + 1] = b[1];
-                        }
+        for (j, row_bias, row) in stacked_rows(parts, k) {
+            bias[j] = row_bias;
+            let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let s = if max > 0.0 { max / w_max } else { 1.0 };
+            scale[j] = s;
+            let (p, jj) = (j / nr, j % nr);
+            let panel = &mut data[start + p * panel_len..start + (p + 1) * panel_len];
+            let mut sum = 0i32;
+            for (kk, &v) in row.iter().enumerate() {
+                let q = (v / s).round().clamp(-w_max, w_max) as i32;
+                sum += q;
+                // Byte offset of input kk of output jj: its group's 4 bytes, then the
+                // value's place in them (little-endian i16 for Int16).
+                let at = (kk / g) * nr * 4 + jj * 4;
+                match format {
+                    QuantFormat::Int8 => panel[at + kk % 4] = q as i8 as u8,
+                    QuantFormat::Int16 => {
+                        let b = (q as i16).to_le_bytes();
+                        panel[at + 2 * (kk % 2)] = b[0];
+                        panel[at + 2 * (kk % 2) + 1] = b[1];
                     }
                 }
-                colsum[j] = sum as f32;
-                j += 1;
             }
+            colsum[j] = sum as f32;
         }
         Self {
             n,
