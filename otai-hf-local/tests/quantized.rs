@@ -3,24 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::fixtures::{model_dir, reference};
 use otai_hf_local::{EngineSettings, Quantization, ScoreFn, TextClassifier};
-use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn texts() -> Vec<String> {
-    let text = std::fs::read_to_string(fixtures().join("reference.json")).unwrap();
-    let reference: Value = serde_json::from_str(&text).unwrap();
-    reference["texts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
+    common::fixtures::texts(&reference())
 }
 
 fn load(name: &str, quantize: Quantization) -> TextClassifier {
@@ -29,7 +18,7 @@ fn load(name: &str, quantize: Quantization) -> TextClassifier {
         quantize,
         ..EngineSettings::default()
     };
-    TextClassifier::load(&fixtures().join("models").join(name), &settings).unwrap()
+    TextClassifier::load(&model_dir(name), &settings).unwrap()
 }
 
 const MODELS: [&str; 5] = [
@@ -44,8 +33,7 @@ const MODELS: [&str; 5] = [
 fn quantization_is_never_on_by_default() {
     assert_eq!(EngineSettings::default().quantize, Quantization::None);
     assert_eq!(Quantization::default(), Quantization::None);
-    let clf =
-        TextClassifier::load(&fixtures().join("models/bert"), &EngineSettings::default()).unwrap();
+    let clf = TextClassifier::load(&model_dir("bert"), &EngineSettings::default()).unwrap();
     assert_eq!(clf.quantization(), Quantization::None);
     assert_eq!(clf.compute_dtype(), "f32");
 }

@@ -3,19 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::fixtures::{model_dir, reference, texts};
 use otai_hf_local::{EngineSettings, TextClassifier};
-use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn reference() -> Value {
-    let text = std::fs::read_to_string(fixtures().join("reference.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 fn settings(threads: usize) -> EngineSettings {
     EngineSettings {
@@ -25,16 +16,7 @@ fn settings(threads: usize) -> EngineSettings {
 }
 
 fn load(name: &str, threads: usize) -> TextClassifier {
-    TextClassifier::load(&fixtures().join("models").join(name), &settings(threads)).unwrap()
-}
-
-fn texts(reference: &Value) -> Vec<String> {
-    reference["texts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect()
+    TextClassifier::load(&model_dir(name), &settings(threads)).unwrap()
 }
 
 fn check_model(name: &str, threads: usize) {

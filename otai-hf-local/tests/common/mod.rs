@@ -1,5 +1,6 @@
-//! Kernel checks shared by the test binaries that run them on different instruction sets
-//! (`kernels.rs`: the best this CPU has; `kernels_avx2.rs`, `kernels_scalar.rs`: capped).
+//! Shared by the test binaries: the kernel checks, run on different instruction sets
+//! (`kernels.rs`: the best this CPU has; `kernels_avx2.rs`, `kernels_scalar.rs`: capped), and
+//! the committed fixtures ([`fixtures`]).
 
 #![allow(
     clippy::unwrap_used,
@@ -8,6 +9,8 @@
     unused_macros,
     unused_imports
 )]
+
+pub mod fixtures;
 
 use otai_hf_local::config::Activation;
 use otai_hf_local::kernels::{self, Epilogue, PackedLinear, QuantFormat, QuantLinear, WeightRef};
