@@ -120,6 +120,8 @@ pub enum OtoboError {
         host: String,
         /// Why (rustls' reason).
         reason: String,
+        /// What kind of failure it is, for the hint that fixes it.
+        problem: TlsProblem,
     },
     /// The connection broke after the request was sent, before a complete answer. The
     /// request may have been processed.
@@ -254,6 +256,7 @@ impl OtoboError {
                     endpoint,
                     host,
                     reason: tls.to_string(),
+                    problem: TlsProblem::of(tls),
                 };
             }
             if find_io_kind(&error, io::ErrorKind::ConnectionRefused) {
@@ -278,6 +281,38 @@ impl OtoboError {
         OtoboError::ConnectionLost {
             endpoint,
             reason: chain_text(&error),
+        }
+    }
+}
+
+/// What a failed TLS handshake is about; each has its own fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// Signed by a CA this client does not trust (an internal CA: `ca_certificate`).
+    UnknownIssuer,
+    /// Issued for another host name than the one in `base_url`.
+    WrongHostName,
+    /// Expired, or not valid yet (a server's certificate, or the clock here).
+    Expired,
+    /// Anything else: a server that does not speak TLS, no common protocol, a bad certificate.
+    Other,
+}
+
+impl TlsProblem {
+    fn of(error: &rustls::Error) -> Self {
+        use rustls::CertificateError as C;
+        match error {
+            rustls::Error::InvalidCertificate(C::UnknownIssuer) => Self::UnknownIssuer,
+            rustls::Error::InvalidCertificate(
+                C::NotValidForName | C::NotValidForNameContext { .. },
+            ) => Self::WrongHostName,
+            rustls::Error::InvalidCertificate(
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. },
+            ) => Self::Expired,
+            _ => Self::Other,
         }
     }
 }
@@ -423,6 +458,23 @@ mod tests {
             operation: Operation::TicketUpdate,
             route: "ticket-update".into(),
         }
+    }
+
+    #[test]
+    fn tls_failures_are_classified_by_their_fix() {
+        use rustls::CertificateError as C;
+        let of = |e| TlsProblem::of(&rustls::Error::InvalidCertificate(e));
+        assert_eq!(of(C::UnknownIssuer), TlsProblem::UnknownIssuer);
+        assert_eq!(of(C::NotValidForName), TlsProblem::WrongHostName);
+        assert_eq!(of(C::Expired), TlsProblem::Expired);
+        assert_eq!(of(C::NotValidYet), TlsProblem::Expired);
+        assert_eq!(of(C::BadEncoding), TlsProblem::Other);
+        assert_eq!(
+            TlsProblem::of(&rustls::Error::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType
+            )),
+            TlsProblem::Other
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub mod wire;
 pub mod fake;
 
 pub use client::OtoboZnunyClient;
-pub use error::{Endpoint, OtoboError, ParamsError};
+pub use error::{Endpoint, OtoboError, ParamsError, TlsProblem};
 pub use operation::Operation;
 pub use params::{OperationUrls, OtoboZnunyParams, UpdateMethod};
 pub use retry::RetryPolicy;

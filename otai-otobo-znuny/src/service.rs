@@ -7,7 +7,7 @@ use otai::prelude::*;
 use otai::ConfigPath;
 
 use crate::client::OtoboZnunyClient;
-use crate::error::{OtoboError, ParamsError};
+use crate::error::{OtoboError, ParamsError, TlsProblem};
 use crate::mapping;
 use crate::operation::Operation;
 use crate::params::OtoboZnunyParams;
@@ -112,12 +112,18 @@ fn start_hint(error: &OtoboError) -> Option<&'static str> {
         OtoboError::ConnectionRefused { .. } | OtoboError::Connect { .. } | OtoboError::Timeout { .. } => {
             Some("check `base_url` and that the helpdesk is reachable from here")
         }
-        OtoboError::Tls { reason, .. } if reason.contains("not valid for name") => Some(
-            "the certificate is for another host name: use one of its names in `base_url`",
-        ),
-        OtoboError::Tls { .. } | OtoboError::CaCertificate { .. } => {
-            Some("for an internal CA, set `ca_certificate` to its PEM file")
-        }
+        OtoboError::Tls { problem, .. } => Some(match problem {
+            TlsProblem::WrongHostName => {
+                "the certificate is for another host name: use one of its names in `base_url`"
+            }
+            TlsProblem::Expired => {
+                "the server's certificate is expired or not valid yet (or this machine's clock is off)"
+            }
+            TlsProblem::UnknownIssuer | TlsProblem::Other => {
+                "for an internal CA, set `ca_certificate` to its PEM file"
+            }
+        }),
+        OtoboError::CaCertificate { .. } => Some("set `ca_certificate` to a readable PEM file of the CA"),
         _ => None,
     }
 }
@@ -270,31 +276,30 @@ mod tests {
     use super::*;
     use crate::error::Endpoint;
 
-    fn tls(reason: &str) -> OtoboError {
+    fn tls(problem: TlsProblem) -> OtoboError {
         OtoboError::Tls {
             endpoint: Endpoint {
                 operation: Operation::TicketSearch,
                 route: "ticket-search".to_owned(),
             },
             host: "helpdesk.example.com:443".to_owned(),
-            reason: reason.to_owned(),
+            reason: format!("{problem:?}"),
+            problem,
         }
     }
 
     #[test]
     fn tls_failures_point_at_the_setting_that_fixes_them() {
-        let unknown_ca = tls("invalid peer certificate: UnknownIssuer");
+        let hint = |problem| start_hint(&tls(problem)).unwrap_or_default();
         assert_eq!(
-            start_hint(&unknown_ca),
-            Some("for an internal CA, set `ca_certificate` to its PEM file")
-        );
-        let other_host = tls(
-            "invalid peer certificate: certificate not valid for name \"10.0.0.5\"; \
-             certificate is only valid for DnsName(\"helpdesk.example.com\")",
+            hint(TlsProblem::UnknownIssuer),
+            "for an internal CA, set `ca_certificate` to its PEM file"
         );
         assert_eq!(
-            start_hint(&other_host),
-            Some("the certificate is for another host name: use one of its names in `base_url`")
+            hint(TlsProblem::WrongHostName),
+            "the certificate is for another host name: use one of its names in `base_url`"
         );
+        assert!(hint(TlsProblem::Expired).contains("expired"));
+        assert!(hint(TlsProblem::Other).contains("ca_certificate"));
     }
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, StartError, TlsIdentity};
-use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboError, OtoboZnunyParams};
+use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboError, OtoboZnunyParams, TlsProblem};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use support::{note, seed, FakeOtoboProcess, PASSWORD};
 
@@ -47,12 +47,26 @@ impl InternalCa {
 
     /// A server certificate for `names` (host names or IP addresses) signed by this CA.
     fn server_identity(&self, names: &[&str]) -> TlsIdentity {
-        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
-        let params = CertificateParams::new(names).unwrap();
+        self.sign(CertificateParams::new(names_of(names)).unwrap())
+    }
+
+    /// A server certificate for `names` that expired in 2020.
+    fn expired_server_identity(&self, names: &[&str]) -> TlsIdentity {
+        let mut params = CertificateParams::new(names_of(names)).unwrap();
+        params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        self.sign(params)
+    }
+
+    fn sign(&self, params: CertificateParams) -> TlsIdentity {
         let key = KeyPair::generate().unwrap();
         let certificate = params.signed_by(&key, &self.issuer).unwrap();
         TlsIdentity::new(certificate.pem(), key.serialize_pem())
     }
+}
+
+fn names_of(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
 }
 
 async fn start_https(identity: TlsIdentity) -> FakeOtobo {
@@ -118,6 +132,16 @@ async fn without_the_ca_the_certificate_is_refused_before_anything_is_sent() {
         "{text}"
     );
     assert!(text.contains("UnknownIssuer"), "{text}");
+    assert!(
+        matches!(
+            error,
+            OtoboError::Tls {
+                problem: TlsProblem::UnknownIssuer,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(error.never_reached_server());
     assert!(!text.contains(PASSWORD) && !format!("{error:?}").contains(PASSWORD));
     assert!(server.requests().is_empty(), "{:?}", server.requests());
@@ -135,13 +159,48 @@ async fn a_certificate_for_another_host_is_refused_even_from_the_trusted_ca() {
         .connect()
         .await
         .unwrap_err();
-    assert!(matches!(error, OtoboError::Tls { .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            OtoboError::Tls {
+                problem: TlsProblem::WrongHostName,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(
         error
             .to_string()
             .contains("certificate not valid for name \"127.0.0.1\""),
         "{error}"
     );
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_refused_even_from_the_trusted_ca() {
+    let ca = InternalCa::new();
+    let server = start_https(ca.expired_server_identity(&["127.0.0.1"])).await;
+    let mut params = params(&server);
+    params.ca_certificate = Some(ca.pem_file());
+
+    let error = OTOBOZnunyTicketSystemService::new(&params)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            OtoboError::Tls {
+                problem: TlsProblem::Expired,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("expired"), "{error}");
     assert!(server.requests().is_empty());
 }
 
