@@ -165,7 +165,7 @@ fn until_idle_drains_the_queue_and_exits_0_as_a_normal_end() {
 }
 
 #[test]
-fn until_idle_stops_with_exit_1_on_a_cycle_that_fails_for_another_reason() {
+fn until_idle_sets_aside_tickets_that_keep_failing_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), TWO_TICKETS);
     // The keyword classifier does not know this model: the first cycle fails with a ticket.
@@ -177,10 +177,20 @@ fn until_idle_stops_with_exit_1_on_a_cycle_that_fails_for_another_reason() {
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("stopped after 0 ticket(s): cycle 1 failed")
-            && stdout.contains("unknown model `queue2`"),
+        stdout.contains("queue drained after 0 ticket(s)")
+            && stdout.contains("2 ticket(s) set aside"),
         "{stdout}"
     );
+    // Each ticket is reported once as set aside, with the step and the cause.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for ticket in ["1", "2"] {
+        let reported: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.contains("ERROR") && line.contains(&format!("ticket {ticket} set aside")))
+            .collect();
+        assert_eq!(reported.len(), 1, "{stderr}");
+        assert!(reported[0].contains("unknown model `queue2`"), "{}", reported[0]);
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! | `base:SimpleSequentialRunner` | pipe | [`pipes::SimpleSequentialRunner`] |
 //! | `base:IntervalTrigger` | pipe | [`pipes::IntervalTrigger`] |
 //! | `base:CompositePipe` | pipe | [`pipes::CompositePipe`] |
+//! | `base:ForEachPipe` | pipe | [`pipes::ForEachPipe`] |
 //! | `base:ExpressionPipe` | pipe | [`pipes::ExpressionPipe`] |
 //! | `base:ClassificationPipe` | pipe | [`pipes::ClassificationPipe`] |
 //! | `base:FetchTicketsPipe` | pipe | [`otai::pipes::FetchTicketsPipe`] |
@@ -27,7 +28,7 @@ pub mod services;
 use otai::pipes::{AddNotePipe, FetchTicketsPipe, UpdateTicketPipe};
 use otai::{InjectableDescriptor, Plugin};
 use pipes::{
-    ClassificationPipe, CompositePipe, ExpressionPipe, IntervalTrigger,
+    ClassificationPipe, CompositePipe, ExpressionPipe, ForEachPipe, IntervalTrigger,
     SimpleSequentialOrchestrator, SimpleSequentialRunner,
 };
 use services::{InMemoryTicketSystem, JinjaRenderer, KeywordClassifier};
@@ -44,6 +45,7 @@ impl Plugin for BasePlugin {
             SimpleSequentialRunner,
             IntervalTrigger,
             CompositePipe,
+            ForEachPipe,
             ExpressionPipe,
             ClassificationPipe,
             FetchTicketsPipe,

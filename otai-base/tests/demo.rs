@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use otai::config::load_file;
 use otai::engine::{Pipeline, RunControl};
-use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedTicket};
+use otai::interfaces::{TicketSearchCriteria, TicketSystem, TicketSystemExt, UnifiedTicket};
 use otai::AppConfig;
 
 fn examples() -> PathBuf {

@@ -8,6 +8,7 @@ mod support;
 
 use std::path::Path;
 
+use otai::interfaces::TicketSystemExt;
 use otai::config::load_str;
 use otai::engine::RunControl;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem};

@@ -78,6 +78,7 @@ pub mod report;
 pub mod secret;
 pub mod service;
 pub mod value;
+pub mod work;
 
 pub(crate) mod params;
 pub(crate) mod redact;

@@ -8,8 +8,9 @@ pub use std::sync::Arc;
 
 pub use crate::interfaces::{
     ClassificationError, ClassificationRequest, ClassificationResult, ClassificationService,
-    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedEntity, UnifiedNote,
-    UnifiedTicket,
+    TicketChanges, TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError,
+    TicketSystemExt, TicketUpdate, TicketWrite, UnifiedEntity, UnifiedNote, UnifiedTicket,
+    WriteReceipt,
 };
 pub use crate::{
     async_trait, AppConfig, BuildContext, BuildError, Duration, InjectableDescriptor, NoParams,

@@ -22,6 +22,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use criterion::{criterion_main, BenchmarkId, Criterion};
+use otai::interfaces::TicketSystemExt;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, SeedTicket};

@@ -25,7 +25,7 @@ use crate::operation::Operation;
 use crate::params::OtoboZnunyParams;
 use crate::retry::RetryPolicy;
 use crate::wire::{
-    ArticleFields, Authenticated, Credentials, ErrorDetail, MutationResponse, SearchResponse,
+    Authenticated, Credentials, ErrorDetail, MutationResponse, SearchResponse,
     Ticket, TicketCreateRequest, TicketGetRequest, TicketGetResponse, TicketSearchRequest,
     TicketUpdateRequest,
 };
@@ -175,7 +175,15 @@ impl OtoboZnunyClient {
     /// No ticket in the answer (or `TicketGet.NotValidTicketID`) is [`OtoboError::NotFound`].
     pub async fn get(&self, ticket_id: &str) -> Result<Ticket, OtoboError> {
         let request = TicketGetRequest::new(ticket_id, self.article_limit);
-        let answer: TicketGetResponse = match self.call(Operation::TicketGet, &request).await {
+        self.get_with(ticket_id, &request).await
+    }
+
+    async fn get_with(
+        &self,
+        ticket_id: &str,
+        request: &TicketGetRequest,
+    ) -> Result<Ticket, OtoboError> {
+        let answer: TicketGetResponse = match self.call(Operation::TicketGet, request).await {
             Err(OtoboError::Remote { endpoint, code, .. })
                 if code.ends_with(".NotValidTicketID") =>
             {
@@ -203,6 +211,13 @@ impl OtoboZnunyClient {
         Ok(ticket)
     }
 
+    /// `TicketGet` of one ticket with its newest articles first (up to `article_limit`, at
+    /// least 20): to see whether a note just sent arrived.
+    pub async fn get_newest(&self, ticket_id: &str) -> Result<Ticket, OtoboError> {
+        let request = TicketGetRequest::new(ticket_id, self.article_limit.max(20)).newest_first();
+        self.get_with(ticket_id, &request).await
+    }
+
     /// `TicketGet` of each id, up to `max_concurrency` at once; the tickets come back in the
     /// order of `ids`. A ticket that no longer exists (deleted or merged since the search)
     /// is left out; any other failure fails the whole call.
@@ -225,30 +240,17 @@ impl OtoboZnunyClient {
         Ok(tickets.into_iter().flatten().collect())
     }
 
-    /// `TicketUpdate`. Not retried once the request may have reached the server.
-    pub async fn update(
+    /// `TicketUpdate`. Not retried once the request may have reached the server. Writes go
+    /// through the service (and so through the engine's gate), never around it.
+    pub(crate) async fn update(
         &self,
         request: &TicketUpdateRequest,
     ) -> Result<MutationResponse, OtoboError> {
         self.call(Operation::TicketUpdate, request).await
     }
 
-    /// Adds a note to a ticket: a `TicketUpdate` that carries only the `Article` (no
-    /// `Ticket` object). Build an internal note, visible to agents only, with
-    /// [`ArticleFields::internal_note`]. Not retried once the request may have reached the
-    /// server, so a note is never added twice.
-    pub async fn add_note(
-        &self,
-        ticket_id: &str,
-        article: ArticleFields,
-    ) -> Result<MutationResponse, OtoboError> {
-        let mut request = TicketUpdateRequest::new(ticket_id);
-        request.article = Some(article);
-        self.update(&request).await
-    }
-
     /// `TicketCreate`. Not retried once the request may have reached the server.
-    pub async fn create(
+    pub(crate) async fn create(
         &self,
         request: &TicketCreateRequest,
     ) -> Result<MutationResponse, OtoboError> {

@@ -321,18 +321,29 @@ impl TlsProblem {
 /// understood and refused), a missing ticket is `NotFound`, everything else is a backend
 /// failure (keeping this error as its source, which names operation and route).
 impl From<OtoboError> for TicketSystemError {
+    /// Keeps what a caller needs to decide what to do next: a request that never reached
+    /// the server is [`Unavailable`](TicketSystemError::Unavailable) (safe to send again);
+    /// one sent without a usable answer (timeout, lost connection, an error page, 5xx — or,
+    /// for a write, an answer that cannot be read) is
+    /// [`OutcomeUnknown`](TicketSystemError::OutcomeUnknown); an `Error` payload is
+    /// [`Rejected`](TicketSystemError::Rejected).
     fn from(error: OtoboError) -> Self {
         let operation = error.endpoint().map_or_else(
             || "connect".to_owned(),
             |endpoint| endpoint.operation.to_string(),
         );
+        let write = error
+            .endpoint()
+            .is_some_and(|endpoint| !endpoint.operation.is_idempotent());
         match error {
             OtoboError::NotFound { ticket_id, .. } => TicketSystemError::NotFound(ticket_id),
             OtoboError::Remote { .. } | OtoboError::InvalidRequest { .. } => {
-                TicketSystemError::Rejected {
-                    operation,
-                    message: error.to_string(),
-                }
+                TicketSystemError::rejected(operation, error.to_string())
+            }
+            _ if error.never_reached_server() => TicketSystemError::unavailable(operation, error),
+            _ if error.is_transient() => TicketSystemError::outcome_unknown(operation, error),
+            OtoboError::UnexpectedAnswer { .. } if write => {
+                TicketSystemError::outcome_unknown(operation, error)
             }
             _ => TicketSystemError::backend(operation, error),
         }

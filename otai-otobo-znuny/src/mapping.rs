@@ -20,7 +20,9 @@
 //! fields from and to `extra.DynamicField_<Name>`. Other `extra` keys of an update (the
 //! ticket number, dates…) cannot be changed and are ignored.
 
-use otai::interfaces::{TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use otai::interfaces::{
+    TicketChanges, TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket,
+};
 use otai::value::{Map, Value};
 
 use crate::wire::{
@@ -140,6 +142,20 @@ pub fn ticket_fields(ticket: &UnifiedTicket) -> TicketFields {
     fields.lock = extra_text(&ticket.extra, "Lock");
     fields.lock_id = extra_text(&ticket.extra, "LockID").map(WireId);
     fields
+}
+
+/// The ticket fields an update sends for the changes that are set.
+pub fn change_fields(changes: &TicketChanges) -> TicketFields {
+    ticket_fields(&UnifiedTicket {
+        subject: changes.subject.clone(),
+        queue: changes.queue.clone(),
+        priority: changes.priority.clone(),
+        state: changes.state.clone(),
+        customer: changes.customer.clone(),
+        owner: changes.owner.clone(),
+        extra: changes.extra.clone(),
+        ..UnifiedTicket::default()
+    })
 }
 
 /// The dynamic fields an update (or create) sets: `extra.DynamicField_<Name>`.

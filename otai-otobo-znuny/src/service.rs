@@ -12,6 +12,7 @@ use crate::mapping;
 use crate::operation::Operation;
 use crate::params::OtoboZnunyParams;
 use crate::wire::TicketUpdateRequest;
+use otai::interfaces::{WriteCheck, WriteStatus};
 
 /// The OTOBO / Znuny / OTRS ticket system. Named like the original's class, which is also
 /// its registry name (`otobo-znuny:OTOBOZnunyTicketSystemService`).
@@ -48,15 +49,6 @@ impl OTOBOZnunyTicketSystemService {
     /// one-ticket search. See [`OtoboZnunyClient::connect`].
     pub async fn connect(&self) -> Result<(), OtoboError> {
         self.client.connect().await
-    }
-
-    async fn add_notes(&self, id: &str, notes: &[UnifiedNote]) -> Result<(), OtoboError> {
-        for note in notes {
-            self.client
-                .add_note(id, mapping::note_article(note))
-                .await?;
-        }
-        Ok(())
     }
 }
 
@@ -130,12 +122,11 @@ fn start_hint(error: &OtoboError) -> Option<&'static str> {
 
 #[async_trait]
 impl TicketSystem for OTOBOZnunyTicketSystemService {
-    /// `TicketSearch` for `offset + limit` ids, then `TicketGet` of the ids after `offset`,
-    /// concurrently up to `max_concurrency`, in search order.
-    async fn find_tickets(
+    /// One `TicketSearch` for `offset + limit` ids; the first `offset` are skipped.
+    async fn find_ticket_ids(
         &self,
         criteria: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    ) -> Result<Vec<TicketId>, TicketSystemError> {
         if criteria.limit == 0 {
             return Ok(Vec::new());
         }
@@ -144,21 +135,12 @@ impl TicketSystem for OTOBOZnunyTicketSystemService {
             .search(&mapping::search_request(criteria))
             .await?;
         let mut seen = HashSet::new();
-        let page: Vec<String> = ids
+        Ok(ids
             .into_iter()
             .filter(|id| seen.insert(id.clone()))
             .skip(criteria.offset)
             .take(criteria.limit)
-            .collect();
-        tracing::debug!(
-            count = page.len(),
-            offset = criteria.offset,
-            "fetching tickets"
-        );
-        let tickets = self.client.get_many(&page).await?;
-        Ok(tickets
-            .into_iter()
-            .map(mapping::to_unified_ticket)
+            .map(TicketId::from)
             .collect())
     }
 
@@ -170,10 +152,66 @@ impl TicketSystem for OTOBOZnunyTicketSystemService {
         }
     }
 
-    /// `TicketCreate` with the subject, body, queue, priority, state (default `new`),
-    /// customer and `extra` type and dynamic fields; the ticket's notes are added after it
-    /// as internal notes.
-    async fn create_ticket(&self, ticket: &UnifiedTicket) -> Result<String, TicketSystemError> {
+    /// `TicketGet` of each id, concurrently up to `max_concurrency`, in the order given;
+    /// tickets gone since the search are left out.
+    async fn get_tickets(&self, ids: &[TicketId]) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        tracing::debug!(count = ids.len(), "fetching tickets");
+        let tickets = self.client.get_many(&ids).await?;
+        Ok(tickets
+            .into_iter()
+            .map(mapping::to_unified_ticket)
+            .collect())
+    }
+
+    /// One request: an update is one `TicketUpdate` with the changed ticket fields (`Ticket`
+    /// omitted when none changes), the note as its `Article` and the dynamic fields of
+    /// `extra` (an update that changes nothing sends nothing); a create is one
+    /// `TicketCreate` with subject, body, queue, priority, state (default `new`), customer,
+    /// type and dynamic fields.
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        match write {
+            TicketWrite::Update(update) => self.update(update).await,
+            TicketWrite::Create(ticket) => self.create(ticket).await,
+            other => Err(TicketSystemError::rejected(
+                other.operation(),
+                "this write is not supported by the OTOBO / Znuny plugin",
+            )),
+        }
+    }
+
+    /// Reads the ticket with its newest articles first (`ArticleOrder: DESC`), so a note just
+    /// added is among them however long the ticket's history, and judges the write by it.
+    async fn check_applied(&self, check: &WriteCheck<'_>) -> Result<WriteStatus, TicketSystemError> {
+        let Some(id) = check.write.ticket_id() else {
+            return Ok(WriteStatus::Unknowable);
+        };
+        match self.client.get_newest(id.as_str()).await {
+            Ok(ticket) => Ok(check.judge(&mapping::to_unified_ticket(ticket))),
+            Err(OtoboError::NotFound { .. }) => Err(TicketSystemError::NotFound(id.to_string())),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+impl OTOBOZnunyTicketSystemService {
+    async fn update(&self, update: &TicketUpdate) -> Result<WriteReceipt, TicketSystemError> {
+        let id = update.ticket_id.as_str();
+        let mut request = TicketUpdateRequest::new(id);
+        let fields = mapping::change_fields(&update.changes);
+        request.ticket = (!fields.is_empty()).then_some(fields);
+        request.article = update.note.as_ref().map(mapping::note_article);
+        request.dynamic_fields = mapping::dynamic_field_values(&update.changes.extra);
+        if request.is_empty() {
+            tracing::debug!(ticket_id = %id, "update changes nothing; not sent");
+            return Ok(WriteReceipt::new(id));
+        }
+        let answer = self.client.update(&request).await?;
+        tracing::debug!(ticket_id = %id, article_id = answer.article_id.as_deref().unwrap_or("-"), "ticket updated: {}", describe_update(update));
+        Ok(WriteReceipt::new(id).with_note_id(answer.article_id.map(TicketId::from)))
+    }
+
+    async fn create(&self, ticket: &UnifiedTicket) -> Result<WriteReceipt, TicketSystemError> {
         let request =
             mapping::create_request(ticket).map_err(|reason| OtoboError::InvalidRequest {
                 endpoint: self.client.endpoint(Operation::TicketCreate),
@@ -187,56 +225,13 @@ impl TicketSystem for OTOBOZnunyTicketSystemService {
                 reason: "the answer has no `TicketID`".to_owned(),
             })?;
         tracing::info!(ticket_id = %id, ticket_number = ?answer.ticket_number, "ticket created");
-        self.add_notes(&id, &ticket.notes).await?;
-        Ok(id)
-    }
-
-    /// One `TicketUpdate` with the changed ticket fields (`Ticket` omitted when none
-    /// changes), the first note as its `Article` (omitted when there is none) and the
-    /// dynamic fields of `extra`; further notes follow as one update each. An update that
-    /// changes nothing sends nothing.
-    async fn update_ticket(
-        &self,
-        id: &str,
-        updates: &UnifiedTicket,
-    ) -> Result<(), TicketSystemError> {
-        let mut request = TicketUpdateRequest::new(id);
-        let fields = mapping::ticket_fields(updates);
-        request.ticket = (!fields.is_empty()).then_some(fields);
-        let (first_note, more_notes) = match updates.notes.split_first() {
-            Some((first, rest)) => (Some(first), rest),
-            None => (None, &[][..]),
-        };
-        request.article = first_note.map(mapping::note_article);
-        request.dynamic_fields = mapping::dynamic_field_values(&updates.extra);
-        if request.is_empty() {
-            tracing::debug!(ticket_id = %id, "update changes nothing; not sent");
-            return Ok(());
-        }
-        self.client.update(&request).await?;
-        tracing::info!(ticket_id = %id, "ticket updated: {}", describe_update(updates));
-        self.add_notes(id, more_notes).await?;
-        Ok(())
-    }
-
-    /// A `TicketUpdate` carrying only an internal `Article`.
-    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
-        let answer = self
-            .client
-            .add_note(id, mapping::note_article(note))
-            .await?;
-        tracing::info!(
-            ticket_id = %id,
-            article_id = answer.article_id.as_deref().unwrap_or("-"),
-            "note added: {:?}",
-            note.subject
-        );
-        Ok(())
+        Ok(WriteReceipt::new(id).with_note_id(answer.article_id.map(TicketId::from)))
     }
 }
 
 /// `queue → Billing, priority → high` for the log: the fields an update sets.
-fn describe_update(updates: &UnifiedTicket) -> String {
+fn describe_update(update: &TicketUpdate) -> String {
+    let updates = &update.changes;
     let entity = |field: &str, value: &Option<UnifiedEntity>| {
         value.as_ref().map(|entity| {
             let shown = match (&entity.name, &entity.id) {
@@ -261,8 +256,8 @@ fn describe_update(updates: &UnifiedTicket) -> String {
     .into_iter()
     .flatten()
     .collect();
-    if !updates.notes.is_empty() {
-        changes.push(format!("{} note(s)", updates.notes.len()));
+    if let Some(note) = &update.note {
+        changes.push(format!("note {:?}", note.subject));
     }
     if changes.is_empty() {
         "dynamic fields".to_owned()

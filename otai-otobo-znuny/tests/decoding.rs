@@ -6,6 +6,7 @@
 
 mod support;
 
+use otai::interfaces::TicketSystemExt;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Fault, FaultRule};
 use otai_otobo_znuny::Operation;
@@ -254,5 +255,5 @@ async fn a_create_answer_without_ticket_id_is_unexpected() {
         Operation::TicketCreate,
         json!({"TicketID": 77, "ArticleID": 1}),
     ));
-    assert_eq!(service.create_ticket(&ticket).await.unwrap(), "77");
+    assert_eq!(service.create_ticket(&ticket).await.unwrap().as_str(), "77");
 }

@@ -7,7 +7,8 @@ mod support;
 
 use std::process::Command;
 
-use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
+use otai::interfaces::TicketSystemExt;
+use otai::interfaces::{TicketSearchCriteria, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, StartError};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, Operation, OtoboError, OtoboZnunyParams};

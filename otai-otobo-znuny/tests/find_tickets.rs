@@ -8,7 +8,8 @@ mod support;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
+use otai::interfaces::TicketSystemExt;
+use otai::interfaces::{TicketSearchCriteria, UnifiedEntity, UnifiedTicket};
 use otai_otobo_znuny::fake::{Fault, FaultRule};
 use otai_otobo_znuny::Operation;
 use serde_json::json;

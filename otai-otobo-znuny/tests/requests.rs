@@ -5,6 +5,7 @@
 
 mod support;
 
+use otai::interfaces::TicketSystemExt;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity, UnifiedTicket};
 use otai::value::Map;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig};
@@ -289,12 +290,12 @@ async fn a_create_sends_ticket_and_first_article() {
                         "ContentType": "text/plain; charset=utf-8", "CommunicationChannel": "Email"}
         }))
     );
-    let created = server.ticket(id.parse().unwrap()).unwrap();
+    let created = server.ticket(id.as_str().parse().unwrap()).unwrap();
     assert_eq!(created.title, "Printer on fire");
     assert_eq!(created.articles[0].body, "Smoke everywhere.");
 
     // The created ticket reads back like any other.
-    let read = service.get_ticket(&id).await.unwrap().unwrap();
+    let read = service.get_ticket(id.as_str()).await.unwrap().unwrap();
     assert_eq!(read.queue.unwrap().name.as_deref(), Some("Raw"));
 }
 

@@ -8,7 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use otai::interfaces::{TicketSystem, UnifiedEntity, UnifiedNote, UnifiedTicket};
+use otai::interfaces::TicketSystemExt;
+use otai::interfaces::{UnifiedEntity, UnifiedNote, UnifiedTicket};
 use otai::Secret;
 use otai_otobo_znuny::fake::{Fault, FaultRule};
 use otai_otobo_znuny::wire::TicketSearchRequest;

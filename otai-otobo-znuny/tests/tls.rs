@@ -10,7 +10,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
+use otai::interfaces::TicketSystemExt;
+use otai::interfaces::{TicketSearchCriteria, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, StartError, TlsIdentity};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboError, OtoboZnunyParams, TlsProblem};

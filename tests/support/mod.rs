@@ -6,10 +6,17 @@
 use std::process::{Command, Output};
 
 /// The `otai` binary built for this test run, with the caller's `RUST_LOG` removed so every
-/// test sees the default log filter whatever the shell running `cargo test` sets.
+/// test sees the default log filter whatever the shell running `cargo test` sets, and its
+/// journals kept under `target/` instead of the user's state directory.
 pub fn otai_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_otai"));
     command.env_remove("RUST_LOG");
+    command.env_remove("OTAI_JOURNAL");
+    command.env_remove("OTAI_WORKER");
+    command.env(
+        "OTAI_STATE_DIR",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("otai-state"),
+    );
     command
 }
 

@@ -67,7 +67,10 @@ impl SimpleSequentialOrchestrator {
     async fn run_cycle(&self, ctx: &PipeContext) -> Result<PipeResult, String> {
         let steps = Arc::clone(&self.steps);
         let ctx = ctx.nested();
-        let cycle = tokio::spawn(async move { run_in_order(&steps, &ctx, false).await });
+        let cycle = tokio::spawn(async move {
+            let steps = run_in_order(&steps, &ctx, false);
+            otai::work::run_unit(&ctx, None, steps).await
+        });
         cycle.await.map_err(|error| {
             if error.is_panic() {
                 panic_message(error.into_panic())

@@ -50,6 +50,7 @@ impl Pipe for SimpleSequentialRunner {
             ));
         }
         let scope = ctx.with_result(self.on.id(), condition);
-        self.run.run(&scope).await
+        // One run is one unit of work: the tickets it leaves half-done are picked up again.
+        otai::work::run_unit(&scope, None, self.run.run(&scope)).await
     }
 }

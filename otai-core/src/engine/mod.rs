@@ -12,6 +12,7 @@ mod lifecycle;
 mod pipeline;
 mod spec;
 pub mod trace;
+pub mod work;
 
 pub use build::DEFAULT_RENDERER_ID;
 pub(crate) use issue::known_keys_map;

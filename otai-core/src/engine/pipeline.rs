@@ -10,6 +10,8 @@ use crate::path::ConfigPath;
 use crate::pipe::{PipeContext, PipeNode, PipeResult, RunControl};
 use crate::registry::ComponentRegistry;
 use crate::service::ServiceInstance;
+use crate::work::WorkTracker;
+use super::work::{JournalError, JournalSummary, Ledger, WorkOptions};
 
 /// Services of a built pipeline, by id.
 pub type PipelineServices = BTreeMap<String, Arc<ServiceInstance>>;
@@ -40,6 +42,8 @@ pub struct Pipeline {
     /// Every pipe, with where it is declared.
     pub(super) nodes: Vec<(ConfigPath, PipeNode)>,
     pub(super) warnings: Vec<Issue>,
+    /// What happens to tickets: the journal, the write gates' shared state.
+    pub(super) ledger: Arc<Ledger>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -55,7 +59,20 @@ impl Pipeline {
     /// Runs the orchestrator (for the standard orchestrator: cycles until shutdown, or one
     /// cycle in once mode) and returns its result.
     pub async fn run(&self, control: RunControl) -> PipeResult {
+        let control = control.with_work_tracker(Arc::clone(&self.ledger) as Arc<dyn WorkTracker>);
         self.orchestrator.run(&PipeContext::new(control)).await
+    }
+
+    /// Sets how the pipeline works through tickets (dry run, journal file, decisions,
+    /// partition, retries) before it runs: opens the journal and takes over the tickets a
+    /// previous process left unfinished. Without it, the journal is kept in memory.
+    pub fn configure_work(&self, options: WorkOptions) -> Result<JournalSummary, JournalError> {
+        self.ledger.configure(options)
+    }
+
+    /// The pipeline's ledger of tickets in work.
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
     }
 
     /// The top pipe.

@@ -9,6 +9,7 @@ pub use classification::{
 };
 pub use template::{CompiledTemplate, TemplateError, TemplateRenderer};
 pub use ticket_system::{
-    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, UnifiedEntity, UnifiedNote,
-    UnifiedTicket,
+    TicketChanges, TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError,
+    TicketSystemExt, TicketUpdate, TicketWrite, UnifiedEntity, UnifiedNote, UnifiedTicket,
+    WriteCheck, WriteReceipt, WriteStatus,
 };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::pipe::PipeResult;
+use crate::work::WorkTracker;
 
 /// Something that wants to know about every executed pipe: a trace file, metrics.
 pub trait PipeObserver: Send + Sync {
@@ -38,6 +39,7 @@ struct Inner {
     once: bool,
     shutdown: CancellationToken,
     observers: Observers,
+    work: Option<Arc<dyn WorkTracker>>,
 }
 
 impl Default for Inner {
@@ -46,6 +48,7 @@ impl Default for Inner {
             once: false,
             shutdown: CancellationToken::new(),
             observers: Observers(Vec::new()),
+            work: None,
         }
     }
 }
@@ -92,6 +95,24 @@ impl RunControl {
         tokio::select! {
             () = tokio::time::sleep(duration) => true,
             () = self.inner.shutdown.cancelled() => false,
+        }
+    }
+
+    /// The tracker of units of work ([`crate::work`]), when the engine keeps one.
+    pub fn work_tracker(&self) -> Option<&Arc<dyn WorkTracker>> {
+        self.inner.work.as_ref()
+    }
+
+    /// This control with `tracker` keeping track of units of work; shutdown and observers
+    /// are shared with `self`.
+    pub fn with_work_tracker(&self, tracker: Arc<dyn WorkTracker>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                once: self.inner.once,
+                shutdown: self.inner.shutdown.clone(),
+                observers: Observers(self.inner.observers.0.clone()),
+                work: Some(tracker),
+            }),
         }
     }
 
@@ -153,6 +174,7 @@ impl RunControlBuilder {
                 once: self.once,
                 shutdown: self.shutdown.unwrap_or_default(),
                 observers: Observers(self.observers),
+                work: None,
             }),
         }
     }

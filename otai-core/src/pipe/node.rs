@@ -93,7 +93,7 @@ pub struct PipeNode {
 }
 
 struct Node {
-    id: String,
+    id: Arc<str>,
     use_key: String,
     params: ParamTree,
     pipe: Box<dyn ErasedPipe>,
@@ -120,7 +120,7 @@ impl PipeNode {
     ) -> Self {
         Self {
             inner: Arc::new(Node {
-                id,
+                id: Arc::from(id),
                 use_key,
                 params,
                 pipe,
@@ -153,7 +153,12 @@ impl PipeNode {
         // pipe that nests others passes their messages on, which name their pipes already.
         let (result, own_failure) = match params {
             Ok(params) => {
-                let result = node.pipe.process_in(&ctx.for_pipe(params)).await;
+                let scope = ctx.for_pipe(params);
+                let step = crate::work::StepScope {
+                    pipe_id: Arc::clone(&node.id),
+                    ctx: scope.clone(),
+                };
+                let result = crate::work::in_step(step, node.pipe.process_in(&scope)).await;
                 (result, !node.nests_pipes)
             }
             Err(error) => (PipeResult::failure(report(&error)), true),
@@ -164,6 +169,9 @@ impl PipeNode {
         } else {
             result
         };
+        if !node.nests_pipes {
+            crate::work::report_step(&node.id, &result);
+        }
         let elapsed = started.elapsed();
         tracing::debug!(
             pipe_id = %node.id,
@@ -177,6 +185,16 @@ impl PipeNode {
         ctx.control()
             .pipe_finished(&node.id, &node.use_key, &result, elapsed);
         result
+    }
+
+    /// The source of every template in the pipe's params.
+    pub(crate) fn template_sources(&self) -> Vec<String> {
+        self.inner
+            .params
+            .templates()
+            .into_iter()
+            .map(|(_, template)| template.source().to_owned())
+            .collect()
     }
 
     /// Runs the pipe's [`Pipe::prepare`] step with its literal params.

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::interfaces::{TicketId, TicketSearchCriteria, TicketSystem, UnifiedNote, UnifiedTicket};
+use crate::interfaces::{
+    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemExt, UnifiedNote, UnifiedTicket,
+};
 use crate::report::report;
 use crate::value::{Map, Value};
 use crate::{async_trait, Pipe, PipeContext, PipeResult};

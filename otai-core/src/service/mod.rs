@@ -191,6 +191,21 @@ impl ServiceInstance {
             .cloned()
     }
 
+    /// Replaces the service's interface `I` by `wrap` of it (the engine puts every ticket
+    /// system behind its gate this way).
+    pub(crate) fn wrap<I: Interface + ?Sized>(&mut self, wrap: impl FnOnce(Arc<I>) -> Arc<I>) {
+        let wanted = TypeId::of::<Arc<I>>();
+        let found = self
+            .interfaces
+            .iter_mut()
+            .find(|(_, type_id, _)| *type_id == wanted);
+        if let Some((_, _, erased)) = found {
+            if let Some(inner) = erased.downcast_ref::<Arc<I>>().cloned() {
+                *erased = Arc::new(wrap(inner));
+            }
+        }
+    }
+
     /// Names of the interfaces the service provides.
     pub fn interface_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.interfaces.iter().map(|(name, ..)| *name)

@@ -111,23 +111,19 @@ pub struct FakeTickets {
 
 #[async_trait]
 impl TicketSystem for FakeTickets {
-    async fn find_tickets(
+    async fn find_ticket_ids(
         &self,
         _: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    ) -> Result<Vec<TicketId>, TicketSystemError> {
         Ok(Vec::new())
     }
     async fn get_ticket(&self, _: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
         Ok(None)
     }
-    async fn create_ticket(&self, _: &UnifiedTicket) -> Result<String, TicketSystemError> {
-        Ok("1".into())
-    }
-    async fn update_ticket(&self, _: &str, _: &UnifiedTicket) -> Result<(), TicketSystemError> {
-        Ok(())
-    }
-    async fn add_note(&self, _: &str, _: &UnifiedNote) -> Result<(), TicketSystemError> {
-        Ok(())
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        Ok(WriteReceipt::new(
+            write.ticket_id().cloned().unwrap_or_else(|| TicketId::from("1")),
+        ))
     }
 }
 
@@ -211,23 +207,19 @@ impl Service for Chained {
 
 #[async_trait]
 impl TicketSystem for Chained {
-    async fn find_tickets(
+    async fn find_ticket_ids(
         &self,
         _: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    ) -> Result<Vec<TicketId>, TicketSystemError> {
         Ok(Vec::new())
     }
     async fn get_ticket(&self, _: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
         Ok(None)
     }
-    async fn create_ticket(&self, _: &UnifiedTicket) -> Result<String, TicketSystemError> {
-        Ok("1".into())
-    }
-    async fn update_ticket(&self, _: &str, _: &UnifiedTicket) -> Result<(), TicketSystemError> {
-        Ok(())
-    }
-    async fn add_note(&self, _: &str, _: &UnifiedNote) -> Result<(), TicketSystemError> {
-        Ok(())
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        Ok(WriteReceipt::new(
+            write.ticket_id().cloned().unwrap_or_else(|| TicketId::from("1")),
+        ))
     }
 }
 

@@ -158,7 +158,8 @@ pub struct TicketGetRequest {
     /// `1`: include articles.
     #[serde(rename = "AllArticles")]
     pub all_articles: u8,
-    /// `ASC`: oldest article first, so the first article is the customer's request.
+    /// `ASC`: oldest article first, so the first article is the customer's request (`DESC`
+    /// when reading back a note).
     #[serde(rename = "ArticleOrder")]
     pub article_order: &'static str,
     /// At most this many articles.
@@ -181,6 +182,13 @@ impl TicketGetRequest {
             article_limit,
             attachments: 0,
         }
+    }
+
+    /// This request with the newest articles first (`ArticleOrder: DESC`): for reading back
+    /// whether a note was just added.
+    pub fn newest_first(mut self) -> Self {
+        self.article_order = "DESC";
+        self
     }
 }
 

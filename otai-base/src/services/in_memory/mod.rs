@@ -64,6 +64,8 @@ pub enum InMemoryError {
 #[derive(Debug)]
 pub struct InMemoryTicketSystem {
     store: Mutex<Store>,
+    /// Held by a write from computing the new state to making it the store.
+    writer: tokio::sync::Mutex<()>,
     save_to: Option<PathBuf>,
     queues: Option<Vec<String>>,
 }
@@ -129,6 +131,7 @@ impl InMemoryTicketSystem {
         }
         Ok(Self {
             store: Mutex::new(store),
+            writer: tokio::sync::Mutex::new(()),
             save_to: None,
             queues: None,
         })
@@ -172,25 +175,6 @@ impl InMemoryTicketSystem {
         };
         file::save(path, &store.tickets)
             .map_err(|error| TicketSystemError::backend(operation, error))
-    }
-
-    fn check_queue(
-        &self,
-        operation: &str,
-        queue: Option<&UnifiedEntity>,
-    ) -> Result<(), TicketSystemError> {
-        let (Some(known), Some(name)) = (&self.queues, queue.and_then(|q| q.name.as_deref()))
-        else {
-            return Ok(());
-        };
-        if known.iter().any(|queue| queue == name) {
-            Ok(())
-        } else {
-            Err(TicketSystemError::Rejected {
-                operation: operation.to_owned(),
-                message: format!("there is no queue `{name}` (queues: {})", known.join(", ")),
-            })
-        }
     }
 }
 
@@ -251,14 +235,14 @@ fn short_subject(ticket: &UnifiedTicket) -> String {
     }
 }
 
-/// Applies the set fields of `updates` to `ticket`; returns what changed, for the log.
-fn apply(ticket: &mut UnifiedTicket, updates: &UnifiedTicket) -> Vec<String> {
-    let mut changes = Vec::new();
+/// Sets the fields `changes` sets on `ticket`; returns what changed, for the log.
+fn change(ticket: &mut UnifiedTicket, changes: &TicketChanges) -> Vec<String> {
+    let mut changed = Vec::new();
     macro_rules! entity {
         ($($field:ident),*) => {$(
-            if let Some(new) = &updates.$field {
+            if let Some(new) = &changes.$field {
                 if ticket.$field.as_ref() != Some(new) {
-                    changes.push(format!(
+                    changed.push(format!(
                         "{} {} → {}",
                         stringify!($field),
                         entity_label(ticket.$field.as_ref()),
@@ -270,35 +254,112 @@ fn apply(ticket: &mut UnifiedTicket, updates: &UnifiedTicket) -> Vec<String> {
         )*};
     }
     entity!(queue, priority, state, customer, owner);
-    if let Some(subject) = &updates.subject {
+    if let Some(subject) = &changes.subject {
         if ticket.subject.as_ref() != Some(subject) {
-            changes.push(format!("subject → {subject:?}"));
+            changed.push(format!("subject → {subject:?}"));
             ticket.subject = Some(subject.clone());
         }
     }
-    if let Some(body) = &updates.body {
-        if ticket.body.as_ref() != Some(body) {
-            changes.push("body changed".to_owned());
-            ticket.body = Some(body.clone());
-        }
-    }
-    for (key, value) in &updates.extra {
-        changes.push(format!("{key} set"));
+    for (key, value) in &changes.extra {
+        changed.push(format!("{key} set"));
         ticket.extra.insert(key.clone(), value.clone());
     }
-    for note in &updates.notes {
-        changes.push(format!("note {:?} added", note.subject));
-        ticket.notes.push(note.clone());
+    changed
+}
+
+impl Store {
+    /// The store after `write`, what it answered, and a line for the log; `self` is left as
+    /// it is, so that nothing changes unless the new state could be saved.
+    fn after(
+        &self,
+        write: &TicketWrite,
+        queues: Option<&[String]>,
+    ) -> Result<(Store, WriteReceipt, String), TicketSystemError> {
+        let mut next = Store {
+            tickets: self.tickets.clone(),
+            next_id: self.next_id,
+            next_note_id: self.next_note_id,
+        };
+        match write {
+            TicketWrite::Update(update) => {
+                check_queue(queues, "update_ticket", update.changes.queue.as_ref())?;
+                let index = next.position(update.ticket_id.as_str())?;
+                let mut notes: Vec<UnifiedNote> = update.note.iter().cloned().collect();
+                next.number_notes(&mut notes);
+                let note_id = notes.first().and_then(|note| note.id.clone());
+                let ticket = &mut next.tickets[index];
+                let mut changed = change(ticket, &update.changes);
+                for note in notes {
+                    changed.push(format!("note {:?} added", note.subject));
+                    ticket.notes.push(note);
+                }
+                let id = update.ticket_id.as_str();
+                let line = if changed.is_empty() {
+                    format!("ticket {id} {:?}: nothing to change", short_subject(ticket))
+                } else {
+                    format!("ticket {id} {:?}: {}", short_subject(ticket), changed.join(", "))
+                };
+                let receipt = WriteReceipt::new(id).with_note_id(note_id);
+                Ok((next, receipt, line))
+            }
+            TicketWrite::Create(ticket) => {
+                check_queue(queues, "create_ticket", ticket.queue.as_ref())?;
+                let mut ticket = ticket.clone();
+                let id = match &ticket.id {
+                    Some(id) if next.position(id.as_str()).is_ok() => {
+                        return Err(TicketSystemError::rejected(
+                            "create_ticket",
+                            format!("a ticket with id `{id}` exists"),
+                        ))
+                    }
+                    Some(id) => id.clone(),
+                    None => next.take_id(),
+                };
+                ticket.id = Some(id.clone());
+                let mut notes = std::mem::take(&mut ticket.notes);
+                next.number_notes(&mut notes);
+                ticket.notes = notes;
+                let line = format!(
+                    "ticket {id} {:?} created in queue {}",
+                    short_subject(&ticket),
+                    entity_label(ticket.queue.as_ref())
+                );
+                next.tickets.push(ticket);
+                Ok((next, WriteReceipt::new(id), line))
+            }
+            other => Err(TicketSystemError::rejected(
+                other.operation(),
+                "the in-memory ticket system does not know this write",
+            )),
+        }
     }
-    changes
+}
+
+/// Rejects a queue that is not among `queues` (when the store lists its queues).
+fn check_queue(
+    queues: Option<&[String]>,
+    operation: &str,
+    queue: Option<&UnifiedEntity>,
+) -> Result<(), TicketSystemError> {
+    let (Some(known), Some(name)) = (queues, queue.and_then(|q| q.name.as_deref())) else {
+        return Ok(());
+    };
+    if known.iter().any(|queue| queue == name) {
+        Ok(())
+    } else {
+        Err(TicketSystemError::rejected(
+            operation,
+            format!("there is no queue `{name}` (queues: {})", known.join(", ")),
+        ))
+    }
 }
 
 #[async_trait]
 impl TicketSystem for InMemoryTicketSystem {
-    async fn find_tickets(
+    async fn find_ticket_ids(
         &self,
         criteria: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    ) -> Result<Vec<TicketId>, TicketSystemError> {
         let wanted = criteria
             .queue
             .as_ref()
@@ -314,7 +375,7 @@ impl TicketSystem for InMemoryTicketSystem {
             })
             .skip(criteria.offset)
             .take(criteria.limit)
-            .cloned()
+            .filter_map(|ticket| ticket.id.clone())
             .collect())
     }
 
@@ -326,87 +387,21 @@ impl TicketSystem for InMemoryTicketSystem {
             .map(|index| store.tickets[index].clone()))
     }
 
-    async fn create_ticket(&self, ticket: &UnifiedTicket) -> Result<String, TicketSystemError> {
-        self.check_queue("create_ticket", ticket.queue.as_ref())?;
-        let mut store = self.lock();
-        let mut ticket = ticket.clone();
-        let id = match &ticket.id {
-            Some(id) if store.position(id.as_str()).is_ok() => {
-                return Err(TicketSystemError::Rejected {
-                    operation: "create_ticket".to_owned(),
-                    message: format!("a ticket with id `{id}` exists"),
-                })
-            }
-            Some(id) => id.clone(),
-            None => store.take_id(),
-        };
-        ticket.id = Some(id.clone());
-        let mut notes = std::mem::take(&mut ticket.notes);
-        store.number_notes(&mut notes);
-        ticket.notes = notes;
-        tracing::info!(
-            ticket = %id,
-            queue = %entity_label(ticket.queue.as_ref()),
-            "ticket {id} {:?} created in queue {}",
-            short_subject(&ticket),
-            entity_label(ticket.queue.as_ref())
-        );
-        store.tickets.push(ticket);
-        self.persist(&store, "create_ticket")?;
-        Ok(id.0)
-    }
-
-    async fn update_ticket(
-        &self,
-        id: &str,
-        updates: &UnifiedTicket,
-    ) -> Result<(), TicketSystemError> {
-        self.check_queue("update_ticket", updates.queue.as_ref())?;
-        let mut store = self.lock();
-        let index = store.position(id)?;
-        let mut updated = store.tickets[index].clone();
-        let numbered;
-        let updates = if updates.notes.iter().any(|note| note.id.is_none()) {
-            let mut copy = updates.clone();
-            store.number_notes(&mut copy.notes);
-            numbered = copy;
-            &numbered
-        } else {
-            updates
-        };
-        let changes = apply(&mut updated, updates);
-        if changes.is_empty() {
-            tracing::info!(
-                ticket = id,
-                "ticket {id} {:?}: nothing to change",
-                short_subject(&updated)
-            );
-            return Ok(());
+    /// Applies the write to a copy of the store, saves the copy (`save_to`), and only then
+    /// makes it the store: a failed save changes nothing. Writes take turns.
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        let _turn = self.writer.lock().await;
+        let (next, receipt, line) = self.lock().after(write, self.queues.as_deref())?;
+        if let Some(path) = &self.save_to {
+            let (path, tickets) = (path.clone(), next.tickets.clone());
+            tokio::task::spawn_blocking(move || file::save(&path, &tickets))
+                .await
+                .map_err(|error| TicketSystemError::backend(write.operation(), error))?
+                .map_err(|error| TicketSystemError::backend(write.operation(), error))?;
         }
-        tracing::info!(
-            ticket = id,
-            "ticket {id} {:?}: {}",
-            short_subject(&updated),
-            changes.join(", ")
-        );
-        store.tickets[index] = updated;
-        self.persist(&store, "update_ticket")
-    }
-
-    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
-        let mut store = self.lock();
-        let index = store.position(id)?;
-        let mut notes = vec![note.clone()];
-        store.number_notes(&mut notes);
-        let ticket = &mut store.tickets[index];
-        tracing::info!(
-            ticket = id,
-            "ticket {id} {:?}: note {:?} added",
-            short_subject(ticket),
-            note.subject
-        );
-        ticket.notes.extend(notes);
-        self.persist(&store, "add_note")
+        *self.lock() = next;
+        tracing::info!(ticket = %receipt.ticket_id, "{line}");
+        Ok(receipt)
     }
 }
 

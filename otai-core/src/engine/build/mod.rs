@@ -28,6 +28,7 @@ use crate::interfaces::TemplateRenderer;
 use crate::path::ConfigPath;
 use crate::pipe::PipeNode;
 use crate::registry::ComponentRegistry;
+use super::work::{Ledger, PipeReads};
 
 /// The state of one build: what is resolved and built so far, and every issue found.
 pub(super) struct Builder<'a> {
@@ -44,6 +45,8 @@ pub(super) struct Builder<'a> {
     service_order: Vec<(String, ConfigPath)>,
     /// Every pipe built, with where it is declared.
     nodes: Vec<(ConfigPath, PipeNode)>,
+    /// The pipeline's ledger; every ticket system is put behind a gate reporting to it.
+    ledger: Arc<Ledger>,
 }
 
 /// Why no template renderer is available.
@@ -69,6 +72,7 @@ impl<'a> Builder<'a> {
             services: BTreeMap::new(),
             service_order: Vec::new(),
             nodes: Vec::new(),
+            ledger: Ledger::new(),
         }
     }
 
@@ -81,6 +85,11 @@ impl<'a> Builder<'a> {
     }
 
     fn into_result(self, orchestrator: Option<PipeNode>) -> Result<Pipeline, Vec<Issue>> {
+        let mut reads = PipeReads::default();
+        for (_, node) in &self.nodes {
+            reads.add(node.id(), node.template_sources());
+        }
+        self.ledger.set_reads(reads);
         match orchestrator {
             Some(orchestrator) if self.error_count() == 0 => Ok(Pipeline {
                 app: self.app.clone(),
@@ -92,6 +101,7 @@ impl<'a> Builder<'a> {
                 orchestrator,
                 nodes: self.nodes,
                 warnings: self.issues,
+                ledger: self.ledger,
             }),
             _ => Err(self.issues),
         }
@@ -124,6 +134,7 @@ impl Pipeline {
         builder.renderer = self.renderer.clone();
         builder.summaries = self.summaries.clone();
         builder.services = self.services.clone();
+        builder.ledger = Arc::clone(&self.ledger);
         let node = builder.build_node(spec, spec.id_or_default());
         match node {
             Some(node) if builder.error_count() == 0 => Ok(node),

@@ -9,7 +9,8 @@ use crate::engine::issue::Issue;
 use crate::engine::pipeline::ServiceSummary;
 use crate::engine::spec::ServiceSpec;
 use crate::injectable::{BuildContext, Constructor, InjectableKind};
-use crate::interfaces::TemplateRenderer;
+use crate::engine::work::TicketGate;
+use crate::interfaces::{TemplateRenderer, TicketSystem};
 use crate::pipe::PipeContext;
 use crate::registry::RegisteredInjectable;
 use crate::service::Interface;
@@ -232,7 +233,12 @@ impl<'a> Builder<'a> {
             BTreeMap::new(),
         );
         match construct(&rendered, &ctx) {
-            Ok(instance) => {
+            Ok(mut instance) => {
+                let ledger = Arc::clone(&self.ledger);
+                let id = service.id.clone();
+                instance.wrap::<dyn TicketSystem>(move |inner| {
+                    Arc::new(TicketGate::new(&id, inner, ledger))
+                });
                 self.services.insert(service.id.clone(), Arc::new(instance));
                 self.service_order
                     .push((service.id.clone(), service.path.clone()));

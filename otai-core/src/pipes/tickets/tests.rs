@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::*;
-use crate::interfaces::{TicketSystemError, UnifiedEntity};
+use crate::interfaces::{TicketSystemError, TicketWrite, UnifiedEntity, WriteReceipt};
 use crate::Injectable;
 
 /// A ticket system over a list, enough to watch the pipes work.
@@ -24,10 +24,10 @@ impl ListedTickets {
 
 #[async_trait]
 impl TicketSystem for ListedTickets {
-    async fn find_tickets(
+    async fn find_ticket_ids(
         &self,
         criteria: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    ) -> Result<Vec<TicketId>, TicketSystemError> {
         Ok(self
             .0
             .lock()
@@ -40,7 +40,7 @@ impl TicketSystem for ListedTickets {
             })
             .skip(criteria.offset)
             .take(criteria.limit)
-            .cloned()
+            .filter_map(|ticket| ticket.id.clone())
             .collect())
     }
 
@@ -54,37 +54,21 @@ impl TicketSystem for ListedTickets {
             .cloned())
     }
 
-    async fn create_ticket(&self, _: &UnifiedTicket) -> Result<String, TicketSystemError> {
-        Err(TicketSystemError::Rejected {
-            operation: "create_ticket".into(),
-            message: "not in this test".into(),
-        })
-    }
-
-    async fn update_ticket(
-        &self,
-        id: &str,
-        updates: &UnifiedTicket,
-    ) -> Result<(), TicketSystemError> {
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        let TicketWrite::Update(update) = write else {
+            return Err(TicketSystemError::rejected("create_ticket", "not in this test"));
+        };
+        let id = update.ticket_id.as_str();
         let mut tickets = self.0.lock().unwrap();
         let ticket = tickets
             .iter_mut()
             .find(|t| t.id.as_ref().map(TicketId::as_str) == Some(id))
             .ok_or_else(|| TicketSystemError::NotFound(id.to_owned()))?;
-        if let Some(queue) = &updates.queue {
+        if let Some(queue) = &update.changes.queue {
             ticket.queue = Some(queue.clone());
         }
-        Ok(())
-    }
-
-    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError> {
-        let mut tickets = self.0.lock().unwrap();
-        let ticket = tickets
-            .iter_mut()
-            .find(|t| t.id.as_ref().map(TicketId::as_str) == Some(id))
-            .ok_or_else(|| TicketSystemError::NotFound(id.to_owned()))?;
-        ticket.notes.push(note.clone());
-        Ok(())
+        ticket.notes.extend(update.note.clone());
+        Ok(WriteReceipt::new(id))
     }
 }
 

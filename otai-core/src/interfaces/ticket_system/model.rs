@@ -1,94 +1,11 @@
-//! The `TicketSystem` interface and the unified ticket model every ticket system maps to.
+//! The unified ticket model every ticket system maps to.
 
 use std::fmt;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::service::Interface;
 use crate::value::{Map, Value};
-
-/// A helpdesk backend (OTOBO, Znuny, OTRS, an in-memory store…).
-#[async_trait::async_trait]
-pub trait TicketSystem: fmt::Debug + Send + Sync {
-    /// Tickets matching `criteria`, at most `criteria.limit`, skipping `criteria.offset`.
-    async fn find_tickets(
-        &self,
-        criteria: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError>;
-
-    /// The first ticket matching `criteria`, if any.
-    async fn find_first_ticket(
-        &self,
-        criteria: &TicketSearchCriteria,
-    ) -> Result<Option<UnifiedTicket>, TicketSystemError> {
-        let mut first = criteria.clone();
-        first.limit = 1;
-        Ok(self.find_tickets(&first).await?.into_iter().next())
-    }
-
-    /// One ticket by id; `None` when it does not exist.
-    async fn get_ticket(&self, id: &str) -> Result<Option<UnifiedTicket>, TicketSystemError>;
-
-    /// Creates a ticket and returns its id.
-    async fn create_ticket(&self, ticket: &UnifiedTicket) -> Result<String, TicketSystemError>;
-
-    /// Applies the fields set in `updates` (unset fields stay as they are); notes in `updates`
-    /// are added.
-    async fn update_ticket(
-        &self,
-        id: &str,
-        updates: &UnifiedTicket,
-    ) -> Result<(), TicketSystemError>;
-
-    /// Adds an internal note.
-    async fn add_note(&self, id: &str, note: &UnifiedNote) -> Result<(), TicketSystemError>;
-}
-
-impl Interface for dyn TicketSystem {
-    const NAME: &'static str = "TicketSystem";
-}
-
-/// Why a ticket system operation failed.
-///
-/// `Display` says what failed; the cause (an HTTP error, a decoding error…) is the
-/// [`std::error::Error::source`] — [`crate::report()`] prints both.
-#[derive(Debug, thiserror::Error)]
-pub enum TicketSystemError {
-    /// No ticket with that id.
-    #[error("ticket `{0}` does not exist")]
-    NotFound(String),
-    /// The request is not valid for this system (unknown queue, missing field…).
-    #[error("{operation} rejected: {message}")]
-    Rejected {
-        /// The operation (`update_ticket`, `TicketUpdate`…).
-        operation: String,
-        /// Why.
-        message: String,
-    },
-    /// The system could not be reached or answered garbage.
-    #[error("{operation} failed")]
-    Backend {
-        /// The operation.
-        operation: String,
-        /// Why.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-}
-
-impl TicketSystemError {
-    /// A backend failure of `operation` caused by `source`.
-    pub fn backend(
-        operation: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        Self::Backend {
-            operation: operation.into(),
-            source: source.into(),
-        }
-    }
-}
 
 /// A queue, priority, state or user: by id, by name, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -199,6 +116,18 @@ impl TicketId {
 impl fmt::Display for TicketId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for TicketId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TicketId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

@@ -1,0 +1,359 @@
+//! The journal: what must survive a restart about tickets a unit left unfinished, kept in one
+//! embedded database file (redb: ACID, fsync on commit) — or in memory only, for dry runs,
+//! tests and embedding applications that choose so.
+//!
+//! One record per ticket that is being worked on or was left unfinished: its state, the
+//! search that found it, and every write made for it since its processing began (done, or
+//! sent with an unknown outcome). A ticket whose processing completes leaves the journal.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::interfaces::{TicketId, TicketWrite, UnifiedTicket, WriteReceipt};
+
+const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets");
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// A ticket of a ticket-system service: `(service id, ticket id)`.
+pub(crate) type TicketKey = (String, String);
+
+/// Milliseconds since the Unix epoch: the journal's clock (it survives restarts).
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `ms` from now.
+pub(crate) fn after(duration: Duration) -> u64 {
+    now_ms().saturating_add(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Where a ticket stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub(crate) enum TicketState {
+    /// A unit is working on it; found at start, the process that did died mid-work.
+    InFlight {
+        /// Since when (ms).
+        since: u64,
+    },
+    /// A unit failed on it; it is picked up again from `next_try`.
+    Unfinished {
+        /// Failed attempts that count against it (not those where the system was away).
+        attempts: u32,
+        /// When to try again (ms).
+        next_try: u64,
+        /// The step that failed last.
+        step: String,
+        /// Why.
+        cause: String,
+    },
+    /// It failed `attempts` times for a reason of its own; left alone until `retry_at`.
+    SetAside {
+        /// Failed attempts.
+        attempts: u32,
+        /// When to try once more (ms).
+        retry_at: u64,
+        /// The step that failed last.
+        step: String,
+        /// Why.
+        cause: String,
+    },
+}
+
+/// A write made for a ticket while it is being processed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub(crate) enum WriteRecord {
+    /// Sent; its outcome is not known yet (or never became known: a crash, a lost answer).
+    Pending {
+        /// The write.
+        write: TicketWrite,
+        /// The highest note id seen before it was sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note_id_floor: Option<TicketId>,
+    },
+    /// It took effect.
+    Done {
+        /// What the system answered (or what reading back found).
+        receipt: WriteReceipt,
+    },
+}
+
+/// Everything the journal keeps about one ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TicketRecord {
+    /// The ticket-system service's id in the config.
+    pub service: String,
+    /// The ticket.
+    pub ticket: String,
+    /// Where it stands.
+    pub state: TicketState,
+    /// The search that found it (a fingerprint of its criteria), so that the same search
+    /// hands it out again when it is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<String>,
+    /// The writes made for it, by idempotency key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub writes: BTreeMap<String, WriteRecord>,
+    /// The ticket as read before its first write, for judging lost answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<UnifiedTicket>,
+}
+
+impl TicketRecord {
+    pub(crate) fn key(&self) -> TicketKey {
+        (self.service.clone(), self.ticket.clone())
+    }
+}
+
+/// Why the journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Another process holds the journal file.
+    #[error("the journal {} is in use by another otai process", .path.display())]
+    InUse {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file or its directory cannot be created, read or written.
+    #[error("the journal {} cannot be used", .path.display())]
+    Storage {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// The journal's storage: a redb file, or nothing (memory only).
+#[derive(Clone, Default)]
+pub(crate) struct Journal {
+    file: Option<(Arc<redb::Database>, PathBuf)>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some((_, path)) => write!(f, "Journal({})", path.display()),
+            None => f.write_str("Journal(in memory)"),
+        }
+    }
+}
+
+impl Journal {
+    /// A journal kept in memory only: lost with the process.
+    pub(crate) fn in_memory() -> Self {
+        Self::default()
+    }
+
+    /// Opens (or creates) the journal file at `path`, creating its directory. Another
+    /// process holding it is an error: each worker keeps its own journal.
+    pub(crate) fn open(path: &Path) -> Result<Self, JournalError> {
+        let storage = |source: Box<dyn std::error::Error + Send + Sync>| JournalError::Storage {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|error| storage(error.into()))?;
+        }
+        let db = match redb::Database::create(path) {
+            Ok(db) => db,
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(JournalError::InUse {
+                    path: path.to_owned(),
+                })
+            }
+            Err(error) => return Err(storage(error.into())),
+        };
+        // Create the tables, so that reading an empty journal works.
+        let create = || -> Result<(), redb::Error> {
+            let txn = db.begin_write()?;
+            txn.open_table(TICKETS)?;
+            txn.open_table(META)?;
+            txn.commit()?;
+            Ok(())
+        };
+        create().map_err(|error| storage(error.into()))?;
+        Ok(Self {
+            file: Some((Arc::new(db), path.to_owned())),
+        })
+    }
+
+    /// The file, when there is one.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        self.file.as_ref().map(|(_, path)| path.as_path())
+    }
+
+    /// Every record and every meta value.
+    pub(crate) fn load(
+        &self,
+    ) -> Result<(Vec<TicketRecord>, BTreeMap<String, String>), JournalError> {
+        let Some((db, path)) = &self.file else {
+            return Ok(Default::default());
+        };
+        let read = || -> Result<_, redb::Error> {
+            let txn = db.begin_read()?;
+            let mut records = Vec::new();
+            for entry in txn.open_table(TICKETS)?.iter()? {
+                let (key, value) = entry?;
+                match serde_json::from_slice::<TicketRecord>(value.value()) {
+                    Ok(record) => records.push(record),
+                    Err(error) => tracing::warn!(
+                        key = key.value(),
+                        "unreadable journal record skipped: {error}"
+                    ),
+                }
+            }
+            let mut meta = BTreeMap::new();
+            for entry in txn.open_table(META)?.iter()? {
+                let (key, value) = entry?;
+                meta.insert(key.value().to_owned(), value.value().to_owned());
+            }
+            Ok((records, meta))
+        };
+        read().map_err(|error| JournalError::Storage {
+            path: path.clone(),
+            source: error.into(),
+        })
+    }
+
+    /// Stores `record` (replacing the one of its ticket). `durable`: on disk when this
+    /// returns (an intent that must survive a crash); otherwise with the next durable commit.
+    pub(crate) async fn put(&self, record: &TicketRecord, durable: bool) -> Result<(), JournalError> {
+        let Ok(value) = serde_json::to_vec(record) else {
+            return Ok(());
+        };
+        let key = record_key(&record.service, &record.ticket);
+        self.commit(durable, move |txn| {
+            txn.open_table(TICKETS)?
+                .insert(key.as_str(), value.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes the record of a ticket.
+    pub(crate) async fn remove(&self, ticket: &TicketKey) -> Result<(), JournalError> {
+        let key = record_key(&ticket.0, &ticket.1);
+        self.commit(false, move |txn| {
+            txn.open_table(TICKETS)?.remove(key.as_str())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a meta value.
+    pub(crate) async fn put_meta(&self, key: &str, value: &str) -> Result<(), JournalError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.commit(false, move |txn| {
+            txn.open_table(META)?.insert(key.as_str(), value.as_str())?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn commit(
+        &self,
+        durable: bool,
+        change: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + 'static,
+    ) -> Result<(), JournalError> {
+        let Some((db, path)) = &self.file else {
+            return Ok(());
+        };
+        let db = Arc::clone(db);
+        let work = move || -> Result<(), redb::Error> {
+            let mut txn = db.begin_write()?;
+            let durability = if durable {
+                redb::Durability::Immediate
+            } else {
+                redb::Durability::None
+            };
+            txn.set_durability(durability)
+                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
+            change(&txn)?;
+            txn.commit()?;
+            Ok(())
+        };
+        let outcome = match tokio::runtime::Handle::try_current() {
+            Ok(_) => tokio::task::spawn_blocking(work)
+                .await
+                .unwrap_or_else(|error| Err(redb::Error::Corrupted(error.to_string()))),
+            Err(_) => work(),
+        };
+        outcome.map_err(|error| JournalError::Storage {
+            path: path.clone(),
+            source: error.into(),
+        })
+    }
+}
+
+fn record_key(service: &str, ticket: &str) -> String {
+    format!("{service}\u{1f}{ticket}")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn record(ticket: &str) -> TicketRecord {
+        TicketRecord {
+            service: "otobo".into(),
+            ticket: ticket.into(),
+            state: TicketState::Unfinished {
+                attempts: 1,
+                next_try: 5,
+                step: "note".into(),
+                cause: "cut".into(),
+            },
+            criteria: Some("q".into()),
+            writes: BTreeMap::new(),
+            before: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn records_survive_reopening_and_removal_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/journal.redb");
+        {
+            let journal = Journal::open(&path).unwrap();
+            journal.put(&record("1"), true).await.unwrap();
+            journal.put(&record("2"), false).await.unwrap();
+            journal.remove(&("otobo".into(), "1".into())).await.unwrap();
+            journal.put_meta("note_floor:otobo", "42").await.unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let (records, meta) = journal.load().unwrap();
+        assert_eq!(records, vec![record("2")]);
+        assert_eq!(meta.get("note_floor:otobo").map(String::as_str), Some("42"));
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.redb");
+        let _first = Journal::open(&path).unwrap();
+        let error = Journal::open(&path).unwrap_err();
+        assert!(matches!(error, JournalError::InUse { .. }), "{error:?}");
+        assert!(error.to_string().contains("journal.redb"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn memory_journals_store_nothing() {
+        let journal = Journal::in_memory();
+        journal.put(&record("1"), true).await.unwrap();
+        assert!(journal.load().unwrap().0.is_empty());
+        assert!(journal.path().is_none());
+    }
+}
