@@ -76,6 +76,7 @@ mod tests {
                 "pipe:SimpleSequentialRunner",
                 "pipe:IntervalTrigger",
                 "pipe:CompositePipe",
+                "pipe:ForEachPipe",
                 "pipe:ExpressionPipe",
                 "pipe:ClassificationPipe",
                 "pipe:FetchTicketsPipe",

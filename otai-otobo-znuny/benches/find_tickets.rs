@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use criterion::{criterion_main, BenchmarkId, Criterion};
 use otai::interfaces::TicketSystemExt;
-use otai::interfaces::{TicketSearchCriteria, TicketSystem, UnifiedEntity};
+use otai::interfaces::{TicketSearchCriteria, UnifiedEntity};
 use otai::Secret;
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed, SeedTicket};
 use otai_otobo_znuny::{OTOBOZnunyTicketSystemService, OtoboZnunyParams};

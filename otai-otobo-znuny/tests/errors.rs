@@ -137,7 +137,7 @@ async fn an_http_error_status_names_the_status_and_the_answers_start() {
         .starts_with("TicketGet (route `ticket-get`) failed: HTTP 502"));
     assert!(matches!(
         TicketSystemError::from(error),
-        TicketSystemError::Backend { operation, .. } if operation == "TicketGet"
+        TicketSystemError::OutcomeUnknown { operation, .. } if operation == "TicketGet"
     ));
 }
 

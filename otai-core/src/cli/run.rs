@@ -51,7 +51,12 @@ pub struct RunArgs {
 
     /// This worker's share when several `otai` processes work on one ticket system:
     /// INDEX/COUNT (e.g. `0/2` and `1/2`); each handles only its share of the tickets.
-    #[arg(long, value_name = "INDEX/COUNT", env = "OTAI_WORKER", default_value = "0/1")]
+    #[arg(
+        long,
+        value_name = "INDEX/COUNT",
+        env = "OTAI_WORKER",
+        default_value = "0/1"
+    )]
     pub worker: Partition,
 
     /// After SIGINT/SIGTERM, how long tickets in flight may take to finish before the process
@@ -128,27 +133,34 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
 
 /// The work options the flags ask for (the journal not opened yet).
 fn work_options(args: &RunArgs) -> Result<WorkOptions, String> {
-    let mut options = WorkOptions::default();
-    options.dry_run = args.dry_run;
-    options.partition = args.worker;
-    if let Some(path) = &args.decisions {
-        let file = DecisionsFile::open(path).map_err(|error| {
+    let decisions = match &args.decisions {
+        Some(path) => Some(DecisionsFile::open(path).map_err(|error| {
             format!("cannot open the decisions file {}: {error}", path.display())
-        })?;
-        options.decisions = Some(file);
-    }
-    options.journal = if args.dry_run {
+        })?),
+        None => None,
+    };
+    let journal = if args.dry_run {
         None
     } else {
         args.journal
             .clone()
             .or_else(|| default_journal(&args.config, args.worker))
     };
-    Ok(options)
+    Ok(WorkOptions {
+        dry_run: args.dry_run,
+        partition: args.worker,
+        decisions,
+        journal,
+        ..WorkOptions::default()
+    })
 }
 
 /// Opens the journal and says at start how the run works.
-fn configure_work(pipeline: &Pipeline, options: WorkOptions, args: &RunArgs) -> Result<(), ExitCode> {
+fn configure_work(
+    pipeline: &Pipeline,
+    options: WorkOptions,
+    args: &RunArgs,
+) -> Result<(), ExitCode> {
     let dry_run = options.dry_run;
     let partition = options.partition;
     let summary = pipeline.configure_work(options).map_err(|error| {
@@ -269,7 +281,9 @@ async fn until_idle(pipeline: &Pipeline, control: &RunControl) -> ExitCode {
                 ));
                 return ExitCode::from(EXIT_FAILED);
             }
-            control.sleep(Duration::from_secs(1) * failed_in_a_row).await;
+            control
+                .sleep(Duration::from_secs(1) * failed_in_a_row)
+                .await;
             continue;
         }
         if let Some(wait) = ledger.next_retry() {
@@ -365,7 +379,10 @@ mod tests {
         );
         if let (Some(one), Some(two)) = (one, two) {
             let one = one.to_string_lossy().into_owned();
-            assert!(one.contains("routing-") && one.ends_with(".journal"), "{one}");
+            assert!(
+                one.contains("routing-") && one.ends_with(".journal"),
+                "{one}"
+            );
             assert!(two.to_string_lossy().ends_with("-worker-1-of-2.journal"));
         }
     }

@@ -54,23 +54,14 @@ impl Service for Tickets {
 
 #[async_trait]
 impl TicketSystem for Tickets {
-    async fn find_tickets(
-        &self,
-        _: &TicketSearchCriteria,
-    ) -> Result<Vec<UnifiedTicket>, TicketSystemError> {
+    async fn find_ticket_ids(&self, _: &TicketSearchCriteria) -> Result<Vec<TicketId>, TicketSystemError> {
         Ok(Vec::new())
     }
     async fn get_ticket(&self, _: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
         Ok(None)
     }
-    async fn create_ticket(&self, _: &UnifiedTicket) -> Result<String, TicketSystemError> {
-        Ok("1".into())
-    }
-    async fn update_ticket(&self, _: &str, _: &UnifiedTicket) -> Result<(), TicketSystemError> {
-        Ok(())
-    }
-    async fn add_note(&self, _: &str, _: &UnifiedNote) -> Result<(), TicketSystemError> {
-        Ok(())
+    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
+        Ok(WriteReceipt::new(write.ticket_id().cloned().unwrap_or_else(|| "1".into())))
     }
 }
 

@@ -126,7 +126,13 @@ async fn unknown_tickets_are_not_found() {
     let system = seeded();
     assert_eq!(system.get_ticket("404").await.unwrap(), None);
     let error = system
-        .update_ticket("404", &UnifiedTicket::default())
+        .update_ticket(
+            "404",
+            &UnifiedTicket {
+                priority: Some(UnifiedEntity::named("high")),
+                ..UnifiedTicket::default()
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, TicketSystemError::NotFound(id) if id == "404"));

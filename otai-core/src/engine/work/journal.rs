@@ -26,7 +26,9 @@ pub(crate) type TicketKey = (String, String);
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 /// `ms` from now.
@@ -73,8 +75,8 @@ pub(crate) enum TicketState {
 pub(crate) enum WriteRecord {
     /// Sent; its outcome is not known yet (or never became known: a crash, a lost answer).
     Pending {
-        /// The write.
-        write: TicketWrite,
+        /// The write (boxed: it is much larger than a receipt).
+        write: Box<TicketWrite>,
         /// The highest note id seen before it was sent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note_id_floor: Option<TicketId>,
@@ -228,7 +230,11 @@ impl Journal {
 
     /// Stores `record` (replacing the one of its ticket). `durable`: on disk when this
     /// returns (an intent that must survive a crash); otherwise with the next durable commit.
-    pub(crate) async fn put(&self, record: &TicketRecord, durable: bool) -> Result<(), JournalError> {
+    pub(crate) async fn put(
+        &self,
+        record: &TicketRecord,
+        durable: bool,
+    ) -> Result<(), JournalError> {
         let Ok(value) = serde_json::to_vec(record) else {
             return Ok(());
         };
