@@ -156,6 +156,8 @@ pub struct InjectableDescriptor {
     default_for: Vec<&'static str>,
     check_params: fn(&ParamTree) -> Result<(), ParamsError>,
     params_schema: SchemaFn,
+    /// Which params are text, read from the schema on first use (once per process).
+    text_params: Arc<std::sync::OnceLock<params::TextParams>>,
     pub(crate) constructor: Constructor,
 }
 
@@ -188,6 +190,7 @@ impl InjectableDescriptor {
             default_for: Vec::new(),
             check_params: params::check::<P::Params>,
             params_schema: |gen| gen.subschema_for::<P::Params>(),
+            text_params: Arc::default(),
             constructor: Constructor::Pipe(Arc::new(move |ctx| {
                 build(ctx).map(|pipe| Box::new(TypedPipe(pipe)) as Box<dyn ErasedPipe>)
             })),
@@ -211,6 +214,7 @@ impl InjectableDescriptor {
             default_for: Vec::new(),
             check_params: params::check::<S::Params>,
             params_schema: |gen| gen.subschema_for::<S::Params>(),
+            text_params: Arc::default(),
             constructor: Constructor::Service(Arc::new(move |params, ctx| {
                 construct_service::<S>(params, ctx, provides)
             })),
@@ -270,6 +274,12 @@ impl InjectableDescriptor {
     /// Type-checks params whose templates are replaced by placeholders.
     pub(crate) fn check_params(&self, params: &ParamTree) -> Result<(), ParamsError> {
         (self.check_params)(params)
+    }
+
+    /// Which params are text (their templates render to text, without literal evaluation).
+    pub(crate) fn text_params(&self) -> &params::TextParams {
+        self.text_params
+            .get_or_init(|| params::TextParams::from_schema(self.params_schema))
     }
 
     /// The JSON Schema of the params type.

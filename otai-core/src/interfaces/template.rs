@@ -30,6 +30,19 @@ pub trait CompiledTemplate: Send + Sync + fmt::Debug {
     /// values (`base:JinjaRenderer`: native values and Python literals, as the original).
     fn render(&self, ctx: &PipeContext) -> Result<Value, TemplateError>;
 
+    /// Renders against a pipe context into text, as it is: for params whose type is text,
+    /// so that ticket content reading like a literal (`None`, `[1, 2]`) stays the text it
+    /// is. `None` when the template renders nothing at all (a single undefined or none
+    /// value), which a param reads as null. The default reads [`render`](Self::render)'s
+    /// value back as text; a renderer that evaluates literals overrides it.
+    fn render_text(&self, ctx: &PipeContext) -> Result<Option<String>, TemplateError> {
+        Ok(match self.render(ctx)? {
+            Value::Null => None,
+            Value::String(text) => Some(text),
+            other => Some(other.to_string()),
+        })
+    }
+
     /// The names this template reads that are not in scope: neither the pipe context's
     /// variables (`pipe_results`, `params`, `parent_params`) nor one of the renderer's helpers
     /// or other globals. Names the template defines itself (loop variables, `{% set %}`) are

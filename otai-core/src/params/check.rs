@@ -98,7 +98,7 @@ impl ParamTree {
         let mut node = self;
         let mut steps = Vec::new();
         for segment in path.iter() {
-            if matches!(node, Self::Template(_)) {
+            if matches!(node, Self::Template(..)) {
                 return Some(steps);
             }
             let next = match (node, segment) {
@@ -114,7 +114,7 @@ impl ParamTree {
             };
             node = next?;
         }
-        matches!(node, Self::Template(_)).then_some(steps)
+        matches!(node, Self::Template(..)).then_some(steps)
     }
 
     /// Replaces the node reached by `steps`.
@@ -162,7 +162,7 @@ macro_rules! tree_forward {
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, CheckError> {
             match self.0 {
                 ParamTree::Literal(value) => Lenient(value.as_ref()).$method($($arg,)* visitor).map_err(de::Error::custom),
-                ParamTree::Template(_) => Placeholder.$method($($arg,)* visitor),
+                ParamTree::Template(..) => Placeholder.$method($($arg,)* visitor),
                 _ => self.deserialize_any(visitor),
             }
         }
@@ -177,7 +177,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
             ParamTree::Literal(value) => Lenient(value.as_ref())
                 .deserialize_any(visitor)
                 .map_err(de::Error::custom),
-            ParamTree::Template(_) => Placeholder.deserialize_any(visitor),
+            ParamTree::Template(..) => Placeholder.deserialize_any(visitor),
             ParamTree::List(items) => visitor.visit_seq(de::value::SeqDeserializer::new(
                 items.iter().map(TreeDeserializer),
             )),
@@ -194,7 +194,7 @@ impl<'de> de::Deserializer<'de> for TreeDeserializer<'de> {
             ParamTree::Literal(value) => Lenient(value.as_ref())
                 .deserialize_option(visitor)
                 .map_err(de::Error::custom),
-            ParamTree::Template(_) => Placeholder.deserialize_option(visitor),
+            ParamTree::Template(..) => Placeholder.deserialize_option(visitor),
             _ => visitor.visit_some(self),
         }
     }

@@ -9,12 +9,14 @@
 
 mod check;
 mod lenient;
+mod text;
 mod tree;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 pub(crate) use check::check;
+pub(crate) use text::TextParams;
 pub(crate) use tree::ParamTree;
 
 use crate::path::ConfigPath;

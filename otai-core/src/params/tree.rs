@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::text::TextParams;
 use crate::interfaces::template::{is_template, CompiledTemplate, TemplateError, TemplateRenderer};
 use crate::path::ConfigPath;
 use crate::pipe::PipeContext;
@@ -14,12 +15,21 @@ use crate::value::{Map, Value};
 pub(crate) enum ParamTree {
     /// A subtree without templates, shared rather than copied when the whole params are literal.
     Literal(Arc<Value>),
-    /// A template string.
-    Template(Arc<dyn CompiledTemplate>),
+    /// A template string, and how its output is read.
+    Template(Arc<dyn CompiledTemplate>, Rendering),
     /// A list with templates inside.
     List(Vec<ParamTree>),
     /// A map with templates inside.
     Map(Vec<(String, ParamTree)>),
+}
+
+/// How a template's output becomes a param value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rendering {
+    /// The renderer's value (`base:JinjaRenderer`: native values and Python literals).
+    Value,
+    /// The rendered text as it is: the param's type is text ([`TextParams`]).
+    Text,
 }
 
 /// A template that did not compile, with where it is inside the params.
@@ -51,9 +61,11 @@ impl fmt::Debug for ParamTree {
                 .debug_tuple("Literal")
                 .field(&redact::value(value))
                 .finish(),
-            Self::Template(template) => {
-                f.debug_tuple("Template").field(&template.source()).finish()
-            }
+            Self::Template(template, rendering) => f
+                .debug_tuple("Template")
+                .field(&template.source())
+                .field(rendering)
+                .finish(),
             Self::List(items) => f.debug_tuple("List").field(items).finish(),
             Self::Map(entries) => {
                 let mut map = f.debug_map();
@@ -71,13 +83,20 @@ impl fmt::Debug for ParamTree {
 }
 
 impl ParamTree {
-    /// Compiles every template in `value`. Without a renderer, a template is an error.
+    /// Compiles every template in `value`; the templates of text params (`text`) render
+    /// to text. Without a renderer, a template is an error.
     pub fn compile(
         value: &Value,
         renderer: Option<&dyn TemplateRenderer>,
+        text: &TextParams,
     ) -> Result<Self, Vec<TemplateCompileError>> {
         let mut errors = Vec::new();
-        let tree = compile_at(value, renderer, &mut ConfigPath::root(), &mut errors);
+        let mut compiler = Compiler {
+            renderer,
+            text,
+            errors: &mut errors,
+        };
+        let tree = compiler.compile_at(value, &mut ConfigPath::root());
         if errors.is_empty() {
             Ok(tree)
         } else {
@@ -98,11 +117,19 @@ impl ParamTree {
     fn render_at(&self, ctx: &PipeContext, path: &mut ConfigPath) -> Result<Value, RenderError> {
         match self {
             Self::Literal(value) => Ok(Value::clone(value)),
-            Self::Template(template) => template.render(ctx).map_err(|error| RenderError {
-                path: path.clone(),
-                source_text: template.source().to_owned(),
-                error,
-            }),
+            Self::Template(template, rendering) => {
+                let rendered = match rendering {
+                    Rendering::Value => template.render(ctx),
+                    Rendering::Text => template
+                        .render_text(ctx)
+                        .map(|text| text.map_or(Value::Null, Value::String)),
+                };
+                rendered.map_err(|error| RenderError {
+                    path: path.clone(),
+                    source_text: template.source().to_owned(),
+                    error,
+                })
+            }
             Self::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
@@ -161,7 +188,7 @@ impl ParamTree {
     ) {
         match self {
             Self::Literal(_) => {}
-            Self::Template(template) => found.push((path.clone(), template)),
+            Self::Template(template, _) => found.push((path.clone(), template)),
             Self::List(items) => {
                 for (index, item) in items.iter().enumerate() {
                     path.push_index(index);
@@ -180,74 +207,87 @@ impl ParamTree {
     }
 }
 
-fn compile_at(
-    value: &Value,
-    renderer: Option<&dyn TemplateRenderer>,
-    path: &mut ConfigPath,
-    errors: &mut Vec<TemplateCompileError>,
-) -> ParamTree {
-    match value {
-        Value::String(text) if is_template(text) => match renderer {
-            Some(renderer) => match renderer.compile(text) {
-                Ok(template) => ParamTree::Template(template),
-                Err(error) => {
-                    errors.push(TemplateCompileError {
-                        path: path.clone(),
-                        error,
-                    });
+/// Compiles the templates of one params value.
+struct Compiler<'a> {
+    renderer: Option<&'a dyn TemplateRenderer>,
+    text: &'a TextParams,
+    errors: &'a mut Vec<TemplateCompileError>,
+}
+
+impl Compiler<'_> {
+    fn compile_at(&mut self, value: &Value, path: &mut ConfigPath) -> ParamTree {
+        match value {
+            Value::String(text) if is_template(text) => self.template(value, text, path),
+            Value::Array(items) => {
+                let compiled: Vec<ParamTree> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        path.push_index(index);
+                        let tree = self.compile_at(item, path);
+                        path.pop();
+                        tree
+                    })
+                    .collect();
+                if compiled.iter().all(|t| matches!(t, ParamTree::Literal(_))) {
                     ParamTree::literal(value.clone())
+                } else {
+                    ParamTree::List(compiled)
                 }
-            },
-            None => {
-                errors.push(TemplateCompileError {
+            }
+            Value::Object(map) => {
+                let compiled: Vec<(String, ParamTree)> = map
+                    .iter()
+                    .map(|(key, item)| {
+                        path.push_key(key);
+                        let tree = self.compile_at(item, path);
+                        path.pop();
+                        (key.clone(), tree)
+                    })
+                    .collect();
+                if compiled
+                    .iter()
+                    .all(|(_, t)| matches!(t, ParamTree::Literal(_)))
+                {
+                    ParamTree::literal(value.clone())
+                } else {
+                    ParamTree::Map(compiled)
+                }
+            }
+            other => ParamTree::literal(other.clone()),
+        }
+    }
+
+    fn template(&mut self, value: &Value, text: &str, path: &ConfigPath) -> ParamTree {
+        let Some(renderer) = self.renderer else {
+            self.errors.push(TemplateCompileError {
+                path: path.clone(),
+                error: TemplateError::new(
+                    "this is a template, but no service provides `TemplateRenderer`",
+                )
+                .with_hint(
+                    "configure a template renderer service (e.g. `jinja_default: { use: \"base:JinjaRenderer\" }`) or link a plugin that provides a default one",
+                ),
+            });
+            return ParamTree::literal(value.clone());
+        };
+        match renderer.compile(text) {
+            Ok(template) => {
+                let rendering = if self.text.is_text(path) {
+                    Rendering::Text
+                } else {
+                    Rendering::Value
+                };
+                ParamTree::Template(template, rendering)
+            }
+            Err(error) => {
+                self.errors.push(TemplateCompileError {
                     path: path.clone(),
-                    error: TemplateError::new(
-                        "this is a template, but no service provides `TemplateRenderer`",
-                    )
-                    .with_hint(
-                        "configure a template renderer service (e.g. `jinja_default: { use: \"base:JinjaRenderer\" }`) or link a plugin that provides a default one",
-                    ),
+                    error,
                 });
                 ParamTree::literal(value.clone())
             }
-        },
-        Value::Array(items) => {
-            let compiled: Vec<ParamTree> = items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| {
-                    path.push_index(index);
-                    let tree = compile_at(item, renderer, path, errors);
-                    path.pop();
-                    tree
-                })
-                .collect();
-            if compiled.iter().all(|t| matches!(t, ParamTree::Literal(_))) {
-                ParamTree::literal(value.clone())
-            } else {
-                ParamTree::List(compiled)
-            }
         }
-        Value::Object(map) => {
-            let compiled: Vec<(String, ParamTree)> = map
-                .iter()
-                .map(|(key, item)| {
-                    path.push_key(key);
-                    let tree = compile_at(item, renderer, path, errors);
-                    path.pop();
-                    (key.clone(), tree)
-                })
-                .collect();
-            if compiled
-                .iter()
-                .all(|(_, t)| matches!(t, ParamTree::Literal(_)))
-            {
-                ParamTree::literal(value.clone())
-            } else {
-                ParamTree::Map(compiled)
-            }
-        }
-        other => ParamTree::literal(other.clone()),
     }
 }
 
@@ -289,7 +329,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn compile(value: Value) -> ParamTree {
-        ParamTree::compile(&value, Some(&EchoRenderer)).unwrap()
+        ParamTree::compile(&value, Some(&EchoRenderer), &TextParams::none()).unwrap()
     }
 
     #[test]
@@ -313,6 +353,7 @@ pub(crate) mod tests {
         let errors = ParamTree::compile(
             &json!({"note": {"body.text": "{{ {{"}}),
             Some(&EchoRenderer),
+            &TextParams::none(),
         )
         .unwrap_err();
         assert_eq!(errors[0].path, ConfigPath::of_key("note").key("body.text"));
@@ -320,7 +361,12 @@ pub(crate) mod tests {
 
     #[test]
     fn templates_without_renderer_are_errors() {
-        let errors = ParamTree::compile(&json!({"items": ["a", "{{ b }}"]}), None).unwrap_err();
+        let errors = ParamTree::compile(
+            &json!({"items": ["a", "{{ b }}"]}),
+            None,
+            &TextParams::none(),
+        )
+        .unwrap_err();
         assert_eq!(errors[0].path, ConfigPath::of_key("items").index(1));
         assert!(errors[0].error.hint.is_some());
     }

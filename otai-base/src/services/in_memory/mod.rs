@@ -404,7 +404,8 @@ impl TicketSystem for InMemoryTicketSystem {
                 .map_err(|error| TicketSystemError::backend(write.operation(), error))?;
         }
         *self.lock() = next;
-        tracing::info!(ticket = %receipt.ticket_id, "{line}");
+        // The engine logs every write as a decision at INFO; this is the store's own view.
+        tracing::debug!(ticket = %receipt.ticket_id, "{line}");
         Ok(receipt)
     }
 }

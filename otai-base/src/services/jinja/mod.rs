@@ -20,6 +20,11 @@
 //!   Text that is not a literal (`Billing`, `3 normal`, ` 5 ` with its leading space) stays
 //!   a string. A ticket id `"1041"` read by a single expression is therefore the number 1041,
 //!   as in the original (`TicketId` takes both).
+//! * Except for a **text param** (a param whose type is a string, such as a classifier's
+//!   `text` or a note's `body`): its template renders to the text as it is, never read as a
+//!   literal, so a ticket whose subject is `None`, `True` or `[1, 2]` is classified as that
+//!   text instead of failing (the original rejects it). The param's type decides, from its
+//!   schema; see [`CompiledTemplate::render_text`](otai::interfaces::CompiledTemplate).
 //! * A template that prints nothing (empty, only a comment, a false `{% if %}`) yields `null`.
 //! * Values print as Python's `str()` does: `True`, `None`, `0.93`, `1e+16`,
 //!   `{'a': [1, 'x']}`; `fail()` prints as the original's `FailMarker`.
@@ -242,6 +247,20 @@ impl CompiledTemplate for JinjaTemplate {
                     .eval(root)
                     .map_err(|error| template_error(&error))?;
                 native::single(&value)
+            }
+        }
+    }
+
+    fn render_text(&self, ctx: &PipeContext) -> Result<Option<String>, TemplateError> {
+        let root = Scope::root(ctx);
+        match &self.parsed {
+            Parsed::Text(parsed) => native::render_text_only(parsed.borrow_dependent(), root),
+            Parsed::Native(parsed) => {
+                let value = parsed
+                    .borrow_dependent()
+                    .eval(root)
+                    .map_err(|error| template_error(&error))?;
+                Ok(native::single_text(&value))
             }
         }
     }

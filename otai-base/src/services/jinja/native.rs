@@ -96,6 +96,41 @@ pub(crate) fn render_text(
     Ok(literal_or_text(text))
 }
 
+/// Renders a text template to its text as it is, for a param whose type is text: no literal
+/// evaluation, so ticket content such as `None` or `[1, 2]` stays text. `None` when the
+/// template printed nothing, or only a none or undefined value.
+pub(crate) fn render_text_only(
+    template: &minijinja::Template<'_, '_>,
+    root: Jinja,
+) -> Result<Option<String>, TemplateError> {
+    let outer = PRINTED.with(|printed| printed.replace(Printed::default()));
+    let rendered = template.render(root);
+    let printed = PRINTED.with(|printed| printed.replace(outer));
+    let text = rendered.map_err(|error| template_error(&error))?;
+    if printed.count == 0 && text.is_empty() {
+        return Ok(None);
+    }
+    let only_nothing = printed.count == 1
+        && printed.bytes == text.len()
+        && printed
+            .first
+            .as_ref()
+            .is_some_and(|value| value.is_undefined() || value.is_none());
+    Ok((!only_nothing).then_some(text))
+}
+
+/// A single expression's value as text (Python's `str()`), for a param whose type is text;
+/// `None` for none or undefined.
+pub(crate) fn single_text(value: &Jinja) -> Option<String> {
+    if value.is_undefined() || value.is_none() {
+        return None;
+    }
+    Some(match value.as_str() {
+        Some(text) => text.to_owned(),
+        None => python::to_str(value),
+    })
+}
+
 /// The value of a template that is one chunk: a value as it is, a string read as a literal.
 /// An undefined value (a single expression that reads nothing) is `null`: JSON has no
 /// undefined.

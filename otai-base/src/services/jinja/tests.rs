@@ -136,6 +136,56 @@ fn mixed_text_renders_to_text_read_as_a_python_literal() {
     );
 }
 
+fn render_text(source: &str, ctx: &PipeContext) -> Option<String> {
+    renderer()
+        .compile(source)
+        .unwrap()
+        .render_text(ctx)
+        .unwrap()
+}
+
+#[test]
+fn a_text_param_takes_the_rendered_text_as_it_is() {
+    let hostile = |subject: &str, body: &str| {
+        let ticket = json!({"id": "7", "subject": subject, "body": body});
+        PipeContext::default().with_result("ticket", PipeResult::success_with("value", ticket))
+    };
+    let text = "{{ get_pipe_result('ticket')['subject'] }} {{ get_pipe_result('ticket')['body'] }}";
+    for (subject, body, literal) in [
+        ("None", "", Value::Null),
+        ("True", "", json!(true)),
+        ("[1,", "2]", json!([1, 2])),
+        ("{'a':", "1}", json!({"a": 1})),
+    ] {
+        let ctx = hostile(subject, body);
+        assert_eq!(
+            render_in(text, &ctx).unwrap(),
+            literal,
+            "as a value: {subject} {body}"
+        );
+        assert_eq!(
+            render_text(text, &ctx).as_deref(),
+            Some(format!("{subject} {body}").as_str()),
+            "as text"
+        );
+    }
+    let ctx = hostile("None", "");
+    let single = "{{ get_pipe_result('ticket')['subject'] }}";
+    assert_eq!(render_in(single, &ctx).unwrap(), Value::Null);
+    assert_eq!(render_text(single, &ctx).as_deref(), Some("None"));
+    assert_eq!(render_text("{{ 1 + 2 }}", &ctx).as_deref(), Some("3"));
+    assert_eq!(
+        render_text("{{ [1, 'a'] }}", &ctx).as_deref(),
+        Some("[1, 'a']")
+    );
+    assert_eq!(
+        render_text("{{ none }}", &ctx),
+        None,
+        "nothing printed reads as null"
+    );
+    assert_eq!(render_text("{% if false %}x{% endif %}", &ctx), None);
+}
+
 #[test]
 fn blocks_trim_their_newline_and_leading_whitespace() {
     assert_eq!(

@@ -4,20 +4,21 @@
 use super::{Builder, RendererMissing};
 use crate::engine::issue::Issue;
 use crate::injectable::BuildError;
-use crate::params::ParamTree;
+use crate::params::{ParamTree, TextParams};
 use crate::path::ConfigPath;
 use crate::value::{Map, Value};
 
 impl Builder<'_> {
-    /// Compiles the templates of `params` (declared at `path`); compile errors are issues,
-    /// names a template reads that do not exist are warnings.
+    /// Compiles the templates of `params` (declared at `path`; `text` says which are text
+    /// params); compile errors are issues, names a template reads that do not exist are warnings.
     pub(super) fn compile_params(
         &mut self,
         params: &Map<String, Value>,
         path: &ConfigPath,
+        text: &TextParams,
     ) -> Option<ParamTree> {
         let renderer = self.renderer.as_deref();
-        match ParamTree::compile(&Value::Object(params.clone()), renderer) {
+        match ParamTree::compile(&Value::Object(params.clone()), renderer, text) {
             Ok(tree) => {
                 self.warn_undeclared_names(&tree, path);
                 Some(tree)

@@ -79,7 +79,8 @@ impl<'a> Builder<'a> {
         params: &Map<String, Value>,
         params_path: &ConfigPath,
     ) -> Option<crate::params::ParamTree> {
-        let tree = self.compile_params(params, params_path)?;
+        let text = found.descriptor().text_params();
+        let tree = self.compile_params(params, params_path, text)?;
         if let Err(error) = found.descriptor().check_params(&tree) {
             let issue = Issue::from_serde(params_path.join(&error.path), error.message);
             self.issue(issue.hint(format!(

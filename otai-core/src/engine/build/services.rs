@@ -205,7 +205,8 @@ impl<'a> Builder<'a> {
     fn build_service(&mut self, service: &ServiceSpec, found: &RegisteredInjectable) {
         let errors_before = self.error_count();
         let params_path = service.path.key("params");
-        let tree = self.compile_params(&service.params, &params_path);
+        let text = found.descriptor().text_params();
+        let tree = self.compile_params(&service.params, &params_path, text);
         let injects = self.wire_injects(&service.injects);
         let (Some(tree), Some(injects)) = (tree, injects) else {
             return;
