@@ -86,6 +86,9 @@ pub(crate) mod redact;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use app_config::AppConfig;
 pub use async_trait::async_trait;
 pub use duration::Duration;

@@ -71,7 +71,10 @@ impl Decision {
         let change = match self.field.as_str() {
             "note" => format!(
                 "note {:?}",
-                self.value.get("subject").and_then(Value::as_str).unwrap_or("")
+                self.value
+                    .get("subject")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
             ),
             "create" => "created".to_owned(),
             field => match &self.before {
@@ -361,7 +364,10 @@ mod tests {
         let mut reads = PipeReads::default();
         reads.add(
             "queue_update_ticket",
-            ["{{ get_pipe_result('ticket')['id'] }}".to_owned(), "{{ get_pipe_result('queue_select_final') }}".to_owned()],
+            [
+                "{{ get_pipe_result('ticket')['id'] }}".to_owned(),
+                "{{ get_pipe_result('queue_select_final') }}".to_owned(),
+            ],
         );
         reads.add(
             "queue_select_final",
@@ -427,8 +433,8 @@ mod tests {
             priority: Some(UnifiedEntity::named("high")),
             ..TicketChanges::default()
         }));
-        let decision = decisions_of("s", &write, None, None, None, false, Some("7".into()))
-            .remove(0);
+        let decision =
+            decisions_of("s", &write, None, None, None, false, Some("7".into())).remove(0);
         DecisionsFile::open(&path).unwrap().append(&decision);
         DecisionsFile::open(&path).unwrap().append(&decision);
         std::fs::write(
@@ -436,6 +442,9 @@ mod tests {
             std::fs::read_to_string(&path).unwrap() + "not json\n",
         )
         .unwrap();
-        assert_eq!(read_decisions(&path).unwrap(), vec![decision.clone(), decision]);
+        assert_eq!(
+            read_decisions(&path).unwrap(),
+            vec![decision.clone(), decision]
+        );
     }
 }
