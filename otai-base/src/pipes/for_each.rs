@@ -33,6 +33,8 @@ fn default_item_id() -> String {
     "item".to_owned()
 }
 
+/// Runs its steps once per item of a list, several items at once.
+///
 /// Runs `steps` once per element of `items`, up to `max_concurrency` items at once.
 ///
 /// * Each item runs in its own scope: the steps see the item as the result of pipe
@@ -48,6 +50,38 @@ fn default_item_id() -> String {
 ///
 /// Concurrent items that classify with the same `hf-local` model meet in its micro-batcher,
 /// so a for-each over 32 tickets classifies them in batches.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     use: base:CompositePipe
+///     params:
+///       steps:
+///         - id: fetch
+///           use: base:FetchTicketsPipe
+///           injects: { ticket_system: tickets }
+///         - id: each
+///           use: base:ForEachPipe
+///           params:
+///             items: "{{ get_pipe_result('fetch', 'fetched_tickets') }}"
+///             item_id: ticket
+///             max_concurrency: 4
+///             steps:
+///               - id: note
+///                 use: base:AddNotePipe
+///                 injects: { ticket_system: tickets }
+///                 params:
+///                   ticket_id: "{{ get_pipe_result('ticket')['id'] }}"
+///                   note: { subject: Seen, body: "Seen by Open Ticket AI" }
+/// ```
 #[otai::pipe]
 pub struct ForEachPipe {
     steps: Arc<[PipeNode]>,
@@ -133,7 +167,11 @@ impl Pipe for ForEachPipe {
             match running.join_next().await {
                 Some(Ok(outcome)) => outcomes.push(outcome),
                 Some(Err(error)) => {
-                    let reason = if error.is_panic() { "panicked" } else { "was cancelled" };
+                    let reason = if error.is_panic() {
+                        "panicked"
+                    } else {
+                        "was cancelled"
+                    };
                     tracing::error!("a for-each item {reason}");
                     outcomes.push(ItemOutcome {
                         index: usize::MAX,
@@ -157,10 +195,10 @@ fn summarize(outcomes: Vec<ItemOutcome>, total: usize, stopped: usize) -> PipeRe
     for outcome in outcomes {
         let state = if outcome.result.has_failed() {
             failed += 1;
-            let name = outcome
-                .id
-                .as_ref()
-                .map_or_else(|| format!("item {}", outcome.index), |id| format!("item {id}"));
+            let name = outcome.id.as_ref().map_or_else(
+                || format!("item {}", outcome.index),
+                |id| format!("item {id}"),
+            );
             failures.push(format!("{name}: {}", outcome.result.message));
             "failed"
         } else if outcome.result.was_skipped() {
@@ -186,12 +224,11 @@ fn summarize(outcomes: Vec<ItemOutcome>, total: usize, stopped: usize) -> PipeRe
     data.insert("succeeded".to_owned(), Value::from(succeeded));
     data.insert("failed".to_owned(), Value::from(failed));
     data.insert("skipped".to_owned(), Value::from(skipped));
-    let summary = format!("{succeeded} of {total} item(s) succeeded, {failed} failed, {skipped} skipped");
+    let summary =
+        format!("{succeeded} of {total} item(s) succeeded, {failed} failed, {skipped} skipped");
     if failed > 0 {
-        let mut result = PipeResult::success(data).with_message(format!(
-            "{summary}: {}",
-            failures.join("; ")
-        ));
+        let mut result =
+            PipeResult::success(data).with_message(format!("{summary}: {}", failures.join("; ")));
         result.state = otai::PipeState::Failed;
         result
     } else {

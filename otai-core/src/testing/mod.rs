@@ -355,5 +355,12 @@ impl fmt::Debug for TestError {
     }
 }
 
+/// The plugin development guide, `docs/plugin-development.md`, included here so that every
+/// Rust block in it runs as a doc-test (`cargo test -p otai-core --features cli,testing
+/// --doc`; `cargo test --workspace` enables both features).
+#[cfg(all(doctest, feature = "cli"))]
+#[doc = include_str!("../../../docs/plugin-development.md")]
+pub mod guide {}
+
 #[cfg(test)]
 mod tests;
