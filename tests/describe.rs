@@ -119,7 +119,7 @@ fn describe_shows_params_with_types_defaults_and_docs_slots_interfaces_and_the_e
         "classification_service: ClassificationService (required)",
         "text: string (required)",
         "The text to classify",
-        "api_token: string | null",
+        "api_token: Secret | null (optional)",
         "Example (a whole config; `otai check` accepts it):",
         "use: base:ClassificationPipe",
     ] {

@@ -62,7 +62,11 @@ fn a_generated_plugin_builds_passes_its_tests_and_runs_in_its_custom_binary() {
     );
     let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"otai-demo-kit\""), "{manifest}");
-    std::fs::copy(workspace_root().join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    std::fs::copy(
+        workspace_root().join("Cargo.lock"),
+        krate.join("Cargo.lock"),
+    )
+    .unwrap();
 
     // Its tests (with the binary built alongside: `--features cli`).
     let target = dir.path().join("target");
@@ -71,7 +75,9 @@ fn a_generated_plugin_builds_passes_its_tests_and_runs_in_its_custom_binary() {
     assert!(report.contains("test result: ok. 5 passed"), "{report}");
 
     // The custom binary lists the plugin and runs its pipe.
-    let otai = target.join("debug").join(format!("otai{}", std::env::consts::EXE_SUFFIX));
+    let otai = target
+        .join("debug")
+        .join(format!("otai{}", std::env::consts::EXE_SUFFIX));
     let run = |args: &[&str]| {
         let output = Command::new(&otai)
             .args(args)
@@ -92,10 +98,16 @@ fn a_generated_plugin_builds_passes_its_tests_and_runs_in_its_custom_binary() {
         "demo-kit:LengthClassifier",
         "base:InMemoryTicketSystem",
     ] {
-        assert!(plugins.contains(expected), "missing {expected:?}:\n{plugins}");
+        assert!(
+            plugins.contains(expected),
+            "missing {expected:?}:\n{plugins}"
+        );
     }
     let described = run(&["describe", "demo-kit:LengthClassifier"]);
-    assert!(described.contains("threshold: integer (default 200)"), "{described}");
+    assert!(
+        described.contains("threshold: integer (default 200)"),
+        "{described}"
+    );
     let ran = run(&["run", "--config", "examples/demo.yml", "--once"]);
     assert!(ran.contains("note \"Classification\" added"), "{ran}");
 }
@@ -130,5 +142,8 @@ fn a_name_that_breaks_the_rules_is_refused_with_the_reason_and_nothing_is_writte
     ]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("not a checkout of Open Ticket AI"), "{stderr}");
+    assert!(
+        stderr.contains("not a checkout of Open Ticket AI"),
+        "{stderr}"
+    );
 }

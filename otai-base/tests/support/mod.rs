@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use otai::engine::Pipeline;
 use otai::prelude::*;
-use otai::value::{json, Map};
 use otai::testing::TestBed;
+use otai::value::{json, Map};
 use otai::{ComponentRegistry, PipeState};
 use otai_base::BasePlugin;
 
