@@ -150,7 +150,7 @@ pub(crate) fn params_of(injectable: &RegisteredInjectable) -> Vec<Param> {
         .iter()
         .map(|(name, schema)| Param {
             name: name.clone(),
-            ty: type_name(schema, &definitions),
+            ty: type_name(schema),
             required: required.contains(&name.as_str()),
             default: schema.get("default").cloned(),
             doc: schema
@@ -184,7 +184,7 @@ fn reference(schema: &Value) -> Option<&str> {
 
 /// A short type for people: `string`, `integer | null`, `list of string`, `map of
 /// KeywordModel`, `TicketSearchCriteria`, `"a" | "b"`.
-fn type_name(schema: &Value, definitions: &Map<String, Value>) -> String {
+fn type_name(schema: &Value) -> String {
     if let Some(name) = reference(schema) {
         return name.to_owned();
     }
@@ -197,10 +197,7 @@ fn type_name(schema: &Value, definitions: &Map<String, Value>) -> String {
     }
     for combinator in ["allOf", "anyOf", "oneOf"] {
         if let Some(options) = schema.get(combinator).and_then(Value::as_array) {
-            let names: Vec<String> = options
-                .iter()
-                .map(|option| type_name(option, definitions))
-                .collect();
+            let names: Vec<String> = options.iter().map(type_name).collect();
             return names.join(if combinator == "allOf" { " & " } else { " | " });
         }
     }
@@ -213,12 +210,12 @@ fn type_name(schema: &Value, definitions: &Map<String, Value>) -> String {
         .into_iter()
         .map(|ty| match ty {
             "array" => match schema.get("items") {
-                Some(items) => format!("list of {}", type_name(items, definitions)),
+                Some(items) => format!("list of {}", type_name(items)),
                 None => "list".to_owned(),
             },
             "object" => match schema.get("additionalProperties") {
                 Some(values @ Value::Object(_)) => {
-                    format!("map of {}", type_name(values, definitions))
+                    format!("map of {}", type_name(values))
                 }
                 _ => "map".to_owned(),
             },
