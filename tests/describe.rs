@@ -119,7 +119,7 @@ fn describe_shows_params_with_types_defaults_and_docs_slots_interfaces_and_the_e
         "classification_service: ClassificationService (required)",
         "text: string (required)",
         "The text to classify",
-        "api_token: Secret | null (optional)",
+        "api_token: string | null (optional)",
         "Example (a whole config; `otai check` accepts it):",
         "use: base:ClassificationPipe",
     ] {
@@ -172,4 +172,13 @@ fn plugins_lists_each_key_with_its_description() {
             .starts_with("Classifies text by keywords"),
         "{text}"
     );
+}
+
+#[test]
+fn describe_and_new_plugin_have_help() {
+    for command in ["describe", "new-plugin"] {
+        let output = otai(&[command, "--help"]);
+        assert!(output.status.success(), "{command} --help");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: otai"));
+    }
 }

@@ -150,7 +150,7 @@ pub(crate) fn params_of(injectable: &RegisteredInjectable) -> Vec<Param> {
         .iter()
         .map(|(name, schema)| Param {
             name: name.clone(),
-            ty: type_name(schema),
+            ty: type_name(schema, &definitions),
             required: required.contains(&name.as_str()),
             default: schema.get("default").cloned(),
             doc: schema
@@ -183,10 +183,25 @@ fn reference(schema: &Value) -> Option<&str> {
 }
 
 /// A short type for people: `string`, `integer | null`, `list of string`, `map of
-/// KeywordModel`, `TicketSearchCriteria`, `"a" | "b"`.
-fn type_name(schema: &Value) -> String {
+/// KeywordModel`, `TicketSearchCriteria`, `"a" | "b"`. A referenced struct is shown by its
+/// name; any other referenced type (an enum, a string-or-integer) is spelled out.
+fn type_name(schema: &Value, definitions: &Map<String, Value>) -> String {
+    type_name_within(schema, definitions, 0)
+}
+
+/// [`type_name`], spelling out at most a few levels of references (a definition may refer to
+/// itself).
+fn type_name_within(schema: &Value, definitions: &Map<String, Value>, depth: usize) -> String {
+    let type_name = |schema: &Value, definitions: &Map<String, Value>| {
+        type_name_within(schema, definitions, depth + 1)
+    };
     if let Some(name) = reference(schema) {
-        return name.to_owned();
+        return match definitions.get(name) {
+            Some(definition) if definition.get("properties").is_none() && depth < 4 => {
+                type_name(definition, definitions)
+            }
+            _ => name.to_owned(),
+        };
     }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values
@@ -197,7 +212,10 @@ fn type_name(schema: &Value) -> String {
     }
     for combinator in ["allOf", "anyOf", "oneOf"] {
         if let Some(options) = schema.get(combinator).and_then(Value::as_array) {
-            let names: Vec<String> = options.iter().map(type_name).collect();
+            let names: Vec<String> = options
+                .iter()
+                .map(|option| type_name(option, definitions))
+                .collect();
             return names.join(if combinator == "allOf" { " & " } else { " | " });
         }
     }
@@ -210,12 +228,12 @@ fn type_name(schema: &Value) -> String {
         .into_iter()
         .map(|ty| match ty {
             "array" => match schema.get("items") {
-                Some(items) => format!("list of {}", type_name(items)),
+                Some(items) => format!("list of {}", type_name(items, definitions)),
                 None => "list".to_owned(),
             },
             "object" => match schema.get("additionalProperties") {
                 Some(values @ Value::Object(_)) => {
-                    format!("map of {}", type_name(values))
+                    format!("map of {}", type_name(values, definitions))
                 }
                 _ => "map".to_owned(),
             },
