@@ -2,7 +2,7 @@
 //!
 //! It creates `otai-NAME/` holding a plugin with one small real pipe and one small real
 //! service (each documented, with a description and an example config), tests that use
-//! [`crate::testing`], a README, a demo config and a custom `otai` binary with the plugin
+//! `otai::testing`, a README, a demo config and a custom `otai` binary with the plugin
 //! linked. `cargo xtask new-plugin` uses [`Scaffold`] with [`Layout::WorkspaceMember`] to add a
 //! plugin to this repository's workspace.
 //!
