@@ -85,3 +85,103 @@ fn example(lines: &[String], attributes: &[Attribute]) -> syn::Result<Option<Str
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use syn::parse_quote;
+
+    fn docs(item: syn::ItemStruct) -> syn::Result<Docs> {
+        read(&item.attrs)
+    }
+
+    #[test]
+    fn the_description_is_the_first_paragraph_joined_into_one_line() {
+        let read = docs(parse_quote! {
+            /// Moves a ticket
+            /// to a queue.
+            ///
+            /// More detail that is not part of it.
+            struct Move;
+        })
+        .unwrap();
+        assert_eq!(read.description, "Moves a ticket to a queue.");
+        assert_eq!(read.example, None);
+    }
+
+    #[test]
+    fn the_example_is_the_yaml_block_of_the_example_section() {
+        let read = docs(parse_quote! {
+            /// Moves a ticket.
+            ///
+            /// ```yaml
+            /// not: this one
+            /// ```
+            ///
+            /// # Example
+            ///
+            /// ```
+            /// let rust = "is passed over";
+            /// ```
+            ///
+            /// ```yaml
+            /// open_ticket_ai:
+            ///   orchestrator: { use: "acme:Move" }
+            /// ```
+            struct Move;
+        })
+        .unwrap();
+        assert_eq!(
+            read.example.as_deref(),
+            Some("open_ticket_ai:\n  orchestrator: { use: \"acme:Move\" }\n")
+        );
+    }
+
+    #[test]
+    fn a_section_without_yaml_has_no_example_and_no_docs_no_description() {
+        let read = docs(parse_quote! {
+            /// Moves a ticket.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let x = 1;
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// ```yaml
+            /// not: an example
+            /// ```
+            struct Move;
+        })
+        .unwrap();
+        assert_eq!(read.example, None);
+        assert_eq!(
+            docs(parse_quote!(
+                struct Bare;
+            ))
+            .unwrap()
+            .description,
+            ""
+        );
+    }
+
+    #[test]
+    fn an_unclosed_yaml_block_is_an_error() {
+        let error = docs(parse_quote! {
+            /// Moves a ticket.
+            ///
+            /// # Example
+            ///
+            /// ```yaml
+            /// open_ticket_ai: {}
+            struct Move;
+        })
+        .err()
+        .unwrap();
+        assert!(error.to_string().contains("not closed"), "{error}");
+    }
+}
