@@ -52,7 +52,11 @@
 //! * [`engine`] — checking and building a pipeline from its declarations, starting its
 //!   services, running it, tracing it;
 //! * [`config`] — configuration files: YAML, `${VAR}`, positions, located errors, the schema;
-//! * `cli` (feature `cli`) — the `otai` command line.
+//! * `cli` (feature `cli`) — the `otai` command line (with `otai new-plugin` and `otai
+//!   describe`);
+//! * `testing` (feature `testing`) — test beds for a plugin's own tests: the plugins under
+//!   test, stand-in services, a recording ticket system, a fixed classifier. The plugin
+//!   development guide (`docs/plugin-development.md`) is doc-tested there.
 //!
 //! An application embeds the framework by building a registry, loading a config and running
 //! it; see `otai-core/examples/embed.rs`.
@@ -85,6 +89,9 @@ pub(crate) mod redact;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use app_config::AppConfig;
 pub use async_trait::async_trait;

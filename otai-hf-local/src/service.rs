@@ -105,6 +105,8 @@ impl From<Precision> for Quantization {
     }
 }
 
+/// Local Hugging Face text classification with models loaded once and kept.
+///
 /// Local Hugging Face text classification, as the original's `hf-local` service: `classify`
 /// runs `pipeline("text-classification")(text, truncation=True)` of the model `model_name`
 /// (a directory, or a Hub id in the local cache), loaded once and kept (LRU).
@@ -112,6 +114,23 @@ impl From<Precision> for Quantization {
 /// Building is offline and loads nothing. A model named literally in a classification pipe is
 /// loaded before the first cycle and by `otai check --online` (a missing or broken model is
 /// reported there, at the pipe); any other model on its first use.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     hf_local:
+///       use: hf-local:HFClassificationService
+///       params: { device: cpu, max_batch_size: 16, batch_wait: 5ms }
+///   orchestrator:
+///     id: classify
+///     use: base:ClassificationPipe
+///     injects: { classification_service: hf_local }
+///     params:
+///       text: "I was charged twice for my subscription."
+///       model_name: distilbert/distilbert-base-uncased-finetuned-sst-2-english
+/// ```
 #[otai::service(provides(ClassificationService))]
 pub struct HFClassificationService {
     models: ModelStore,

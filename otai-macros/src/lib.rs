@@ -5,6 +5,7 @@
 //! in an attribute does not cascade into errors about everything the item is used for.
 
 mod args;
+mod docs;
 mod fields;
 mod params;
 mod pipe;

@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use syn::ItemStruct;
 
 use crate::args::{self, Accepted};
+use crate::docs;
 use crate::fields::{self, Field, Nested, Role};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -25,6 +26,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         )
     })?;
     let fields = fields::read(&item, "pipe")?;
+    let docs = docs::read(&item.attrs)?;
+    let description = &docs.description;
+    let example = docs
+        .example
+        .as_ref()
+        .map(|text| quote!(.with_example(#text)));
     let ident = &item.ident;
     let name = args
         .name
@@ -75,7 +82,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     let _ = &ctx;
                     ::core::result::Result::Ok(#construct)
                 }
-                #descriptor #(#defaults)*
+                #descriptor
+                    .described(#description)
+                    #example
+                    #(#defaults)*
             }
         }
 

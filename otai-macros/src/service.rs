@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 use syn::ItemStruct;
 
 use crate::args::{self, Accepted};
+use crate::docs;
 use crate::fields::{self, Role};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -40,6 +41,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             "a service cannot hold nested pipes; only pipes (`#[otai::pipe]`) can",
         ));
     }
+    let docs = docs::read(&item.attrs)?;
+    let description = &docs.description;
+    let example = docs
+        .example
+        .as_ref()
+        .map(|text| quote!(.with_example(#text)));
     let ident = &item.ident;
     let name = args
         .name
@@ -81,7 +88,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             fn descriptor() -> ::otai::InjectableDescriptor {
                 const INJECTS: &[::otai::InjectSlot] = &[#(#injects),*];
                 const PROVIDES: &[::otai::Provided<#ident>] = &[#(#provides),*];
-                #descriptor #(#defaults)*
+                #descriptor
+                    .described(#description)
+                    #example
+                    #(#defaults)*
             }
         }
 

@@ -47,7 +47,7 @@ pub use retry::RetryPolicy;
 pub use service::OTOBOZnunyTicketSystemService;
 
 use otai::pipes::{AddNotePipe, FetchTicketsPipe, UpdateTicketPipe};
-use otai::{InjectableDescriptor, Plugin};
+use otai::{Injectable, InjectableDescriptor, Plugin};
 
 /// The `otobo-znuny` plugin.
 #[otai::plugin]
@@ -56,11 +56,40 @@ pub struct OtoboZnunyPlugin;
 
 impl Plugin for OtoboZnunyPlugin {
     fn injectables(&self) -> Vec<InjectableDescriptor> {
-        otai::injectables![
-            OTOBOZnunyTicketSystemService,
-            FetchTicketsPipe,
-            UpdateTicketPipe,
-            AddNotePipe,
+        // The shared ticket pipes are registered under this prefix too (the original's keys);
+        // their examples here use this plugin's ticket system.
+        vec![
+            OTOBOZnunyTicketSystemService::descriptor(),
+            FetchTicketsPipe::descriptor().with_example(FETCH_EXAMPLE),
+            UpdateTicketPipe::descriptor().with_example(UPDATE_EXAMPLE),
+            AddNotePipe::descriptor().with_example(NOTE_EXAMPLE),
         ]
     }
 }
+
+/// The `services:` part of this plugin's examples.
+macro_rules! otobo_example {
+    ($orchestrator:literal) => {
+        concat!(
+            "open_ticket_ai:\n",
+            "  services:\n",
+            "    otobo:\n",
+            "      use: otobo-znuny:OTOBOZnunyTicketSystemService\n",
+            "      params:\n",
+            "        base_url: https://helpdesk.example.com/otobo/nph-genericinterface.pl\n",
+            "        password: \"${OTOBO_PASSWORD:-change-me}\"\n",
+            "  orchestrator:\n",
+            $orchestrator,
+        )
+    };
+}
+
+const FETCH_EXAMPLE: &str = otobo_example!(
+    "    id: fetch\n    use: otobo-znuny:FetchTicketsPipe\n    injects: { ticket_system: otobo }\n    params: { ticket_search_criteria: { queue: { name: Incoming }, limit: 10 } }\n"
+);
+const UPDATE_EXAMPLE: &str = otobo_example!(
+    "    use: otobo-znuny:UpdateTicketPipe\n    injects: { ticket_system: otobo }\n    params: { ticket_id: 1041, updated_ticket: { queue: { name: Billing } } }\n"
+);
+const NOTE_EXAMPLE: &str = otobo_example!(
+    "    use: otobo-znuny:AddNotePipe\n    injects: { ticket_system: otobo }\n    params: { ticket_id: 1041, note: { subject: Open Ticket AI, body: Moved to Billing. } }\n"
+);

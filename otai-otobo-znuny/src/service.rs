@@ -14,6 +14,8 @@ use crate::params::OtoboZnunyParams;
 use crate::wire::TicketUpdateRequest;
 use otai::interfaces::{WriteCheck, WriteStatus};
 
+/// The OTOBO / Znuny / OTRS ticket system, over the GenericInterface REST API.
+///
 /// The OTOBO / Znuny / OTRS ticket system. Named like the original's class, which is also
 /// its registry name (`otobo-znuny:OTOBOZnunyTicketSystemService`).
 ///
@@ -21,6 +23,27 @@ use otai::interfaces::{WriteCheck, WriteStatus};
 /// ([`OTOBOZnunyTicketSystemService::connect`], run before the first cycle and by
 /// `otai check --online`) sets up TLS and proves the credentials. All operations share one
 /// connection pool.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     otobo:
+///       use: otobo-znuny:OTOBOZnunyTicketSystemService
+///       params:
+///         base_url: https://helpdesk.example.com/otobo/nph-genericinterface.pl
+///         username: open-ticket-ai
+///         password: "${OTOBO_PASSWORD:-change-me}"
+///         webservice_name: OpenTicketAI
+///         timeout: 30s
+///   orchestrator:
+///     id: fetch
+///     use: base:FetchTicketsPipe
+///     injects: { ticket_system: otobo }
+///     params:
+///       ticket_search_criteria: { queue: { name: Incoming }, limit: 10 }
+/// ```
 #[otai::service(provides(TicketSystem))]
 #[derive(Debug)]
 #[allow(clippy::upper_case_acronyms)]

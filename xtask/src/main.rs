@@ -3,9 +3,12 @@
 //! * `cargo xtask lint-plugins` — checks that every plugin crate of the workspace follows the
 //!   plugin contract and is wired into the thin binary (see [`lint`]).
 //!
-//! Scaffolding a new plugin (`new-plugin`) will be another variant of [`Command`].
+//! * `cargo xtask new-plugin NAME` — creates the plugin crate `otai-NAME/` (as `otai
+//!   new-plugin` does) and wires it into the workspace: member, Cargo feature of the thin
+//!   binary, force-link line (see [`new_plugin`]).
 
 mod lint;
+mod new_plugin;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,6 +33,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
     },
+    /// Create the plugin crate `otai-NAME/` in the workspace and wire it into the thin binary
+    /// (member, feature `NAME`, force-link line).
+    NewPlugin {
+        /// The plugin's name and registry prefix (`acme-tools` → package `otai-acme-tools`).
+        name: String,
+        /// The workspace to add it to (default: the workspace this xtask belongs to).
+        #[arg(long, value_name = "DIR")]
+        workspace: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +50,10 @@ fn main() -> ExitCode {
         Command::LintPlugins { workspace } => {
             let root = workspace.unwrap_or_else(default_workspace_root);
             lint::run(&root)
+        }
+        Command::NewPlugin { name, workspace } => {
+            let root = workspace.unwrap_or_else(default_workspace_root);
+            new_plugin::run(&root, &name)
         }
     }
 }

@@ -16,10 +16,31 @@ pub struct ClassificationPipeParams {
     pub api_token: Option<Secret>,
 }
 
+/// Classifies a text with the injected classification service (`data.label`, `data.confidence`).
+///
 /// Classifies `text` with the service injected as `classification_service` and returns
 /// `data.label` and `data.confidence`. A classification error fails the pipe. A model named
 /// literally (`model_name` without a template) is loaded before the first cycle and by
 /// `otai check --online`, so a missing model is reported up front.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     keywords:
+///       use: base:KeywordClassifier
+///       params:
+///         models:
+///           queue: { default_label: Unclassified, labels: { Billing: [invoice, refund] } }
+///   orchestrator:
+///     id: classify
+///     use: base:ClassificationPipe
+///     injects: { classification_service: keywords }
+///     params:
+///       text: "Please refund the second invoice."
+///       model_name: queue
+/// ```
 #[otai::pipe]
 pub struct ClassificationPipe {
     classification_service: Arc<dyn ClassificationService>,

@@ -14,10 +14,30 @@ pub struct CompositePipeParams {
     pub values: Map<String, Value>,
 }
 
+/// Runs its steps in order, each seeing the results before it; the first failure stops it.
+///
 /// Runs `steps` in order; each step sees the results of the steps before it (by id) and the
 /// composite's params as `parent_params`. The first failed step stops the composite. The
 /// result is the union of the results of the steps that ran: it succeeded only if all of
 /// them did, and its data merges theirs.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   orchestrator:
+///     use: base:CompositePipe
+///     params:
+///       threshold: 0.8          # free-form: the steps read it as parent_params.threshold
+///       steps:
+///         - id: score
+///           use: base:ExpressionPipe
+///           params: { expression: "{{ 0.9 }}" }
+///         - id: decide
+///           use: base:ExpressionPipe
+///           params:
+///             expression: "{{ 'keep' if get_pipe_result('score') >= parent_params.threshold else 'drop' }}"
+/// ```
 #[otai::pipe]
 pub struct CompositePipe {
     steps: Vec<PipeNode>,

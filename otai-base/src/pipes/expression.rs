@@ -13,8 +13,27 @@ pub struct ExpressionPipeParams {
     pub expression: Value,
 }
 
+/// Returns the rendered `expression` as `data.value`; `fail()` makes it fail.
+///
 /// Returns `data.value` = the rendered `expression`; fails when the expression yields the
 /// `fail()` marker, which is how a config stops a composite (`{{ fail() if … else … }}`).
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   orchestrator:
+///     use: base:CompositePipe
+///     params:
+///       steps:
+///         - id: label
+///           use: base:ExpressionPipe
+///           params: { expression: "Billing" }
+///         - id: checked
+///           use: base:ExpressionPipe
+///           params:
+///             expression: "{{ fail() if get_pipe_result('label') == '' else get_pipe_result('label') }}"
+/// ```
 #[otai::pipe]
 #[derive(Debug, Default)]
 pub struct ExpressionPipe;

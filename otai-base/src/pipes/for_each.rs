@@ -33,6 +33,8 @@ fn default_item_id() -> String {
     "item".to_owned()
 }
 
+/// Runs its steps once per item of a list, several items at once.
+///
 /// Runs `steps` once per element of `items`, up to `max_concurrency` items at once.
 ///
 /// * Each item runs in its own scope: the steps see the item as the result of pipe
@@ -48,6 +50,38 @@ fn default_item_id() -> String {
 ///
 /// Concurrent items that classify with the same `hf-local` model meet in its micro-batcher,
 /// so a for-each over 32 tickets classifies them in batches.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     use: base:CompositePipe
+///     params:
+///       steps:
+///         - id: fetch
+///           use: base:FetchTicketsPipe
+///           injects: { ticket_system: tickets }
+///         - id: each
+///           use: base:ForEachPipe
+///           params:
+///             items: "{{ get_pipe_result('fetch', 'fetched_tickets') }}"
+///             item_id: ticket
+///             max_concurrency: 4
+///             steps:
+///               - id: note
+///                 use: base:AddNotePipe
+///                 injects: { ticket_system: tickets }
+///                 params:
+///                   ticket_id: "{{ get_pipe_result('ticket')['id'] }}"
+///                   note: { subject: Seen, body: "Seen by Open Ticket AI" }
+/// ```
 #[otai::pipe]
 pub struct ForEachPipe {
     steps: Arc<[PipeNode]>,

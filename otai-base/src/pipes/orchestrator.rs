@@ -34,6 +34,8 @@ fn default_always_retry() -> bool {
     true
 }
 
+/// Runs its steps cycle after cycle, pausing between cycles, until shutdown.
+///
 /// Runs `steps` in order, cycle after cycle, with `orchestrator_sleep` between cycles, until
 /// shutdown is requested (the cycle in flight finishes first).
 ///
@@ -49,6 +51,22 @@ fn default_always_retry() -> bool {
 /// params as `parent_params`; a new cycle starts from the orchestrator's own scope again.
 /// Each cycle runs as its own tokio task (that is how a panic is caught), so the orchestrator
 /// needs a tokio runtime, as the engine does anyway.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   orchestrator:
+///     use: base:SimpleSequentialOrchestrator
+///     params:
+///       orchestrator_sleep: PT10S
+///       always_retry: true
+///       exception_sleep: PT1M
+///       steps:
+///         - id: hello
+///           use: base:ExpressionPipe
+///           params: { expression: "one cycle done" }
+/// ```
 #[otai::pipe(default_for = "orchestrator")]
 pub struct SimpleSequentialOrchestrator {
     steps: Arc<[PipeNode]>,

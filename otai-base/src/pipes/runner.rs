@@ -2,10 +2,27 @@
 
 use otai::prelude::*;
 
+/// Runs `run` only when its `on` pipe (usually a trigger) succeeds.
+///
 /// Runs the `on` pipe (typically a trigger) and, only if it succeeded, the `run` pipe, which
 /// sees `on`'s result. Returns `run`'s result, or a skipped result with the reason when `on`
 /// did not succeed (a failing `on` is also logged as a warning). Both see the runner's own
 /// scope: a runner adds no `parent_params` level, as in the original.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   orchestrator:
+///     use: base:SimpleSequentialOrchestrator
+///     params:
+///       steps:
+///         - id: every-minute
+///           use: base:SimpleSequentialRunner
+///           params:
+///             "on": { use: base:IntervalTrigger, params: { interval: PT1M } }
+///             run: { id: work, use: base:ExpressionPipe, params: { expression: "triggered" } }
+/// ```
 #[otai::pipe(default_for = "runner")]
 pub struct SimpleSequentialRunner {
     on: PipeNode,

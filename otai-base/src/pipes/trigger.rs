@@ -13,9 +13,22 @@ pub struct IntervalTriggerParams {
     pub interval: Duration,
 }
 
+/// Succeeds at most once per `interval` and is skipped in between.
+///
 /// Fires (succeeds) the first time it runs and then whenever `interval` has elapsed since it
 /// last fired; in between it is skipped. In once mode it always fires. The time of the last
 /// firing lives in the pipe instance, which the engine keeps for the whole run.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   orchestrator:
+///     use: base:SimpleSequentialRunner
+///     params:
+///       "on": { id: every-5-minutes, use: base:IntervalTrigger, params: { interval: 5m } }
+///       run: { id: work, use: base:ExpressionPipe, params: { expression: "fired" } }
+/// ```
 #[otai::pipe]
 #[derive(Debug, Default)]
 pub struct IntervalTrigger {

@@ -289,7 +289,29 @@ fn normalize(text: &str) -> String {
     out
 }
 
+/// Classifies text by keywords and regular expressions, one label set per model name.
+///
 /// Classifies text by keywords and patterns (see the [module docs](self)).
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     keywords:
+///       use: base:KeywordClassifier
+///       params:
+///         models:
+///           queue:
+///             default_label: Unclassified
+///             labels:
+///               Billing: [invoice, refund, rechnung]
+///               IT Support: { keywords: [password, vpn], patterns: ['error\s*\d+'], weight: 1.5 }
+///   orchestrator:
+///     use: base:ClassificationPipe
+///     injects: { classification_service: keywords }
+///     params: { text: "VPN error 812", model_name: queue }
+/// ```
 #[otai::service(provides(ClassificationService))]
 #[derive(Debug)]
 pub struct KeywordClassifier {

@@ -1,13 +1,14 @@
-//! Shared by the integration tests: a registry with the `base` plugin and a `test` plugin of
-//! misbehaving pipes, and a pipeline builder that panics with the rendered config errors.
+//! Shared by the integration tests: a test bed (`otai::testing`) with the `base` plugin and a
+//! `test` plugin of misbehaving pipes, and a pipeline builder that panics with the rendered
+//! config errors.
 
 #![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use otai::config::load_str;
 use otai::engine::Pipeline;
 use otai::prelude::*;
+use otai::testing::TestBed;
 use otai::value::{json, Map};
 use otai::{ComponentRegistry, PipeState};
 use otai_base::BasePlugin;
@@ -86,11 +87,15 @@ impl Pipe for PanicFirst {
 }
 
 /// The `base` plugin and the `test` plugin (prefix `test`).
+pub fn bed() -> TestBed {
+    TestBed::new()
+        .with_plugin_version("otai-base", env!("CARGO_PKG_VERSION"), BasePlugin)
+        .with_plugin("otai-test", TestPlugin)
+}
+
+/// The registry of [`bed`].
 pub fn registry() -> ComponentRegistry {
-    let mut builder = ComponentRegistry::builder();
-    builder.add_plugin("otai-base", env!("CARGO_PKG_VERSION"), &BasePlugin);
-    builder.add_plugin("otai-test", "0.0.0", &TestPlugin);
-    builder.finish().unwrap()
+    bed().registry().unwrap()
 }
 
 /// Builds `yaml`, panicking with the rendered errors.
@@ -100,9 +105,7 @@ pub fn pipeline(yaml: &str) -> Pipeline {
 
 /// Builds `yaml` with the settings `app`, panicking with the rendered errors.
 pub fn pipeline_with(yaml: &str, app: &AppConfig) -> Pipeline {
-    load_str("test.yml", yaml, app)
-        .and_then(|loaded| loaded.build(&registry()))
-        .unwrap_or_else(|errors| panic!("{}", errors.render()))
+    bed().with_app_config(app.clone()).pipeline(yaml).unwrap()
 }
 
 /// `data[key]` of a result.

@@ -15,6 +15,8 @@
 //! model).
 
 mod check;
+mod describe;
+pub mod new_plugin;
 mod plugins;
 mod run;
 
@@ -61,6 +63,12 @@ pub enum Command {
     Plugins(plugins::PluginsArgs),
     /// Print the JSON Schema of config files, including every injectable's params.
     Schema,
+    /// Describe one injectable: what it does, its params, inject slots, interfaces and an
+    /// example config.
+    Describe(describe::DescribeArgs),
+    /// Create a plugin crate `otai-NAME/`: a pipe, a service, tests, a README and a custom
+    /// `otai` binary with the plugin linked.
+    NewPlugin(new_plugin::NewPluginArgs),
 }
 
 /// `--config FILE`.
@@ -106,6 +114,11 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Describe(args) => match registry_without_config(cli.log_json) {
+            Ok(registry) => describe::print(&registry, &args),
+            Err(code) => code,
+        },
+        Command::NewPlugin(args) => new_plugin::run(&args),
         Command::Check(args) => check::check(&args, cli.log_json),
         Command::Run(args) => run::run(&args, cli.log_json),
     }

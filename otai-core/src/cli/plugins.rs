@@ -28,6 +28,7 @@ struct InjectableRow<'a> {
     plugin: &'a str,
     interfaces: &'a [&'static str],
     injects: Vec<String>,
+    description: &'static str,
 }
 
 fn listing(registry: &ComponentRegistry) -> Listing<'_> {
@@ -45,6 +46,7 @@ fn listing(registry: &ComponentRegistry) -> Listing<'_> {
                     .iter()
                     .map(|slot| format!("{}: {}", slot.name, slot.interface))
                     .collect(),
+                description: descriptor.description(),
             }
         })
         .collect();
@@ -84,7 +86,11 @@ fn table(listing: &Listing<'_>) -> String {
             plugin.package, plugin.version, plugin.prefix
         );
     }
-    let _ = writeln!(out, "\nRegistry keys ({}):", listing.injectables.len());
+    let _ = writeln!(
+        out,
+        "\nRegistry keys ({}; `otai describe KEY` shows one in full):",
+        listing.injectables.len()
+    );
     for row in &listing.injectables {
         let mut details = Vec::new();
         if !row.interfaces.is_empty() {
@@ -95,6 +101,9 @@ fn table(listing: &Listing<'_>) -> String {
         }
         let line = format!("  {:<48} {:<8} {}", row.key, row.kind, details.join("; "));
         let _ = writeln!(out, "{}", line.trim_end());
+        if !row.description.is_empty() {
+            let _ = writeln!(out, "      {}", row.description);
+        }
     }
     out
 }

@@ -63,6 +63,23 @@ impl LoadedConfig {
         ConfigErrors::from_issues(issues, &self.source, &self.positions, &self.root)
     }
 
+    /// Adds services declared outside the text (the stand-ins of [`crate::testing`]), except
+    /// those whose id the text declares itself.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn add_services(&mut self, services: impl IntoIterator<Item = ServiceSpec>) {
+        for service in services {
+            let declared = self
+                .config
+                .pipeline
+                .services
+                .iter()
+                .any(|s| s.id == service.id);
+            if !declared {
+                self.config.pipeline.services.push(service);
+            }
+        }
+    }
+
     /// Checks the config against `registry` and builds it; every mistake of loading and
     /// building comes back together. Warnings of a successful build: [`Pipeline::warnings`]
     /// (located with [`LoadedConfig::errors`]).

@@ -154,6 +154,8 @@ pub struct InjectableDescriptor {
     injects: &'static [InjectSlot],
     nested: &'static [NestedSlot],
     default_for: Vec<&'static str>,
+    description: &'static str,
+    example: Option<&'static str>,
     check_params: fn(&ParamTree) -> Result<(), ParamsError>,
     params_schema: SchemaFn,
     /// Which params are text, read from the schema on first use (once per process).
@@ -188,6 +190,8 @@ impl InjectableDescriptor {
             injects,
             nested,
             default_for: Vec::new(),
+            description: "",
+            example: None,
             check_params: params::check::<P::Params>,
             params_schema: |gen| gen.subschema_for::<P::Params>(),
             text_params: Arc::default(),
@@ -212,6 +216,8 @@ impl InjectableDescriptor {
             injects,
             nested: &[],
             default_for: Vec::new(),
+            description: "",
+            example: None,
             check_params: params::check::<S::Params>,
             params_schema: |gen| gen.subschema_for::<S::Params>(),
             text_params: Arc::default(),
@@ -228,6 +234,56 @@ impl InjectableDescriptor {
     pub fn default_for(mut self, role: &'static str) -> Self {
         self.default_for.push(role);
         self
+    }
+
+    /// A service of the test bed ([`crate::testing`]): registered under `name` (the interface's
+    /// name), providing that interface, built by `build` (which finds the object by the
+    /// service's id).
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn stand_in(
+        interface: &'static str,
+        build: impl Fn(&BuildContext<'_>) -> Result<ServiceInstance, BuildError> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name: interface,
+            rust_type: "otai::testing stand-in",
+            kind: InjectableKind::Service,
+            interfaces: vec![interface],
+            injects: &[],
+            nested: &[],
+            default_for: Vec::new(),
+            description: "A stand-in service given by the test (otai::testing).",
+            example: None,
+            check_params: params::check::<params::NoParams>,
+            params_schema: |gen| gen.subschema_for::<params::NoParams>(),
+            text_params: Arc::default(),
+            constructor: Constructor::Service(Arc::new(move |_params, ctx| build(ctx))),
+        }
+    }
+
+    /// Sets the one-line description `otai describe` and `otai plugins` show (the attributes
+    /// take the first paragraph of the type's doc comment).
+    pub fn described(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// Sets the example config `otai describe` shows: a complete config (YAML) that passes
+    /// `otai check` (the attributes take the ```` ```yaml ```` block of the doc comment's
+    /// `# Example` section).
+    pub fn with_example(mut self, example: &'static str) -> Self {
+        self.example = Some(example);
+        self
+    }
+
+    /// The one-line description; empty when the type has no doc comment.
+    pub fn description(&self) -> &'static str {
+        self.description
+    }
+
+    /// The example config, if the injectable has one.
+    pub fn example(&self) -> Option<&'static str> {
+        self.example
     }
 
     /// Registers the injectable under another name than the one it was declared with.

@@ -19,12 +19,32 @@ pub struct FetchTicketsPipeParams {
     pub ticket_search_criteria: TicketSearchCriteria,
 }
 
+/// Fetches the tickets matching a search (`data.fetched_tickets`).
+///
 /// Fetches tickets from the `ticket_system` inject; `data.fetched_tickets` is the list of
 /// unified tickets as maps with every field of the unified model present: `id`, `subject`,
 /// `body`, `queue`, `priority`, `state`, `customer`, `owner` (`null` when the system has no
 /// value, as the original's models dump them), `notes` (a list) and `extra` (a map). So a
 /// template may write `ticket['body'] or ''` for a ticket without body. Finding no ticket
 /// is a success with an empty list.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     id: fetch
+///     use: base:FetchTicketsPipe
+///     injects: { ticket_system: tickets }
+///     params:
+///       ticket_search_criteria: { queue: { name: Incoming }, limit: 5 }
+/// ```
 #[otai::pipe]
 pub struct FetchTicketsPipe {
     ticket_system: Arc<dyn TicketSystem>,
@@ -41,7 +61,27 @@ pub struct UpdateTicketPipeParams {
     pub updated_ticket: UnifiedTicket,
 }
 
+/// Changes fields of one ticket (queue, priority, subject…) and adds notes.
+///
 /// Applies `updated_ticket` to ticket `ticket_id` through the `ticket_system` inject.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     use: base:UpdateTicketPipe
+///     injects: { ticket_system: tickets }
+///     params:
+///       ticket_id: 1
+///       updated_ticket: { queue: { name: Billing }, priority: { name: high } }
+/// ```
 #[otai::pipe]
 pub struct UpdateTicketPipe {
     ticket_system: Arc<dyn TicketSystem>,
@@ -57,7 +97,27 @@ pub struct AddNotePipeParams {
     pub note: UnifiedNote,
 }
 
+/// Adds an internal note to one ticket.
+///
 /// Adds `note` to ticket `ticket_id` through the `ticket_system` inject.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     use: base:AddNotePipe
+///     injects: { ticket_system: tickets }
+///     params:
+///       ticket_id: 1
+///       note: { subject: Open Ticket AI, body: "Moved to Billing (confidence 0.93)." }
+/// ```
 #[otai::pipe]
 pub struct AddNotePipe {
     ticket_system: Arc<dyn TicketSystem>,

@@ -119,6 +119,18 @@ impl<S: Service> Startable for S {
     }
 }
 
+/// The start step of a service given as an object: there is none.
+#[cfg(any(test, feature = "testing"))]
+struct NothingToStart;
+
+#[cfg(any(test, feature = "testing"))]
+#[async_trait::async_trait]
+impl Startable for NothingToStart {
+    async fn start(&self, _ctx: &StartContext<'_>) -> Result<(), StartError> {
+        Ok(())
+    }
+}
+
 /// A built service: its id and the interfaces it provides, type-erased.
 pub struct ServiceInstance {
     id: String,
@@ -168,6 +180,18 @@ impl ServiceInstance {
             key: key.to_owned(),
             service,
             interfaces,
+        }
+    }
+
+    /// A service given as a ready object that provides interface `I` only and has nothing to
+    /// start: the stand-in services of [`crate::testing`].
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn from_object<I: Interface + ?Sized>(id: &str, key: &str, object: Arc<I>) -> Self {
+        Self {
+            id: id.to_owned(),
+            key: key.to_owned(),
+            service: Arc::new(NothingToStart),
+            interfaces: vec![(I::NAME, TypeId::of::<Arc<I>>(), Arc::new(object))],
         }
     }
 

@@ -59,7 +59,26 @@ pub enum InMemoryError {
     DuplicateId(String),
 }
 
+/// A ticket system held in memory, seeded inline or from a file, optionally saved after every change.
+///
 /// A ticket system in memory (see the [module docs](self)).
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     tickets:
+///       use: base:InMemoryTicketSystem
+///       params:
+///         queues: [Incoming, Billing]
+///         tickets:
+///           - { id: 1, subject: Invoice twice, body: "I was charged twice.", queue: { name: Incoming } }
+///   orchestrator:
+///     use: base:UpdateTicketPipe
+///     injects: { ticket_system: tickets }
+///     params: { ticket_id: 1, updated_ticket: { queue: { name: Billing } } }
+/// ```
 #[otai::service(provides(TicketSystem))]
 #[derive(Debug)]
 pub struct InMemoryTicketSystem {

@@ -103,8 +103,21 @@ const TEMPLATE_NAME: &str = "template";
 /// Params of `base:JinjaRenderer`: none.
 pub type JinjaRendererParams = NoParams;
 
+/// Renders the Jinja templates in params; the default template renderer.
+///
 /// Compiles params templates as Jinja (see the [module docs](self) for the language). It is
 /// the default `TemplateRenderer`: a config that configures none gets this one.
+///
+/// # Example
+///
+/// ```yaml
+/// open_ticket_ai:
+///   services:
+///     jinja: { use: base:JinjaRenderer }   # optional: it is the default renderer
+///   orchestrator:
+///     use: base:ExpressionPipe
+///     params: { expression: "{{ ['a', 'b'] | length }}" }
+/// ```
 #[otai::service(provides(TemplateRenderer), default)]
 pub struct JinjaRenderer {
     /// Settings and helpers shared by every template; cloned per template.

@@ -1,86 +1,18 @@
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Mutex;
-
 use serde_json::json;
 
 use super::*;
-use crate::interfaces::{TicketSystemError, TicketWrite, UnifiedEntity, WriteReceipt};
+use crate::interfaces::UnifiedEntity;
+use crate::testing::TestTicketSystem;
 use crate::Injectable;
 
-/// A ticket system over a list, enough to watch the pipes work.
-#[derive(Debug, Default)]
-struct ListedTickets(Mutex<Vec<UnifiedTicket>>);
-
-impl ListedTickets {
-    fn with(tickets: Value) -> Arc<Self> {
-        Arc::new(Self(Mutex::new(serde_json::from_value(tickets).unwrap())))
-    }
-
-    fn snapshot(&self) -> Vec<UnifiedTicket> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-#[async_trait]
-impl TicketSystem for ListedTickets {
-    async fn find_ticket_ids(
-        &self,
-        criteria: &TicketSearchCriteria,
-    ) -> Result<Vec<TicketId>, TicketSystemError> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|ticket| match (&criteria.queue, &ticket.queue) {
-                (Some(wanted), Some(queue)) => wanted.matches(queue),
-                (Some(_), None) => false,
-                (None, _) => true,
-            })
-            .skip(criteria.offset)
-            .take(criteria.limit)
-            .filter_map(|ticket| ticket.id.clone())
-            .collect())
-    }
-
-    async fn get_ticket(&self, id: &str) -> Result<Option<UnifiedTicket>, TicketSystemError> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|t| t.id.as_ref().map(TicketId::as_str) == Some(id))
-            .cloned())
-    }
-
-    async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
-        let TicketWrite::Update(update) = write else {
-            return Err(TicketSystemError::rejected(
-                "create_ticket",
-                "not in this test",
-            ));
-        };
-        let id = update.ticket_id.as_str();
-        let mut tickets = self.0.lock().unwrap();
-        let ticket = tickets
-            .iter_mut()
-            .find(|t| t.id.as_ref().map(TicketId::as_str) == Some(id))
-            .ok_or_else(|| TicketSystemError::NotFound(id.to_owned()))?;
-        if let Some(queue) = &update.changes.queue {
-            ticket.queue = Some(queue.clone());
-        }
-        ticket.notes.extend(update.note.clone());
-        Ok(WriteReceipt::new(id))
-    }
-}
-
-fn system() -> Arc<ListedTickets> {
-    ListedTickets::with(json!([
+fn system() -> Arc<TestTicketSystem> {
+    Arc::new(TestTicketSystem::from_json(json!([
         {"id": 1, "subject": "Rechnung", "body": "doppelt", "queue": {"name": "Incoming"}},
         {"id": 2, "subject": "VPN", "body": "kaputt", "queue": {"name": "Incoming"}},
         {"id": 3, "subject": "Angebot", "queue": {"name": "Sales"}},
-    ]))
+    ])))
 }
 
 fn ctx() -> PipeContext {
@@ -170,7 +102,7 @@ async fn update_accepts_numeric_and_string_ids() {
         .unwrap();
         assert!(pipe.process(params, &ctx()).await.succeeded());
     }
-    let snapshot = tickets.snapshot();
+    let snapshot = tickets.tickets();
     assert_eq!(snapshot[0].queue, Some(UnifiedEntity::named("Billing")));
     assert_eq!(snapshot[1].queue, Some(UnifiedEntity::named("IT Support")));
 }
@@ -203,7 +135,7 @@ async fn add_note_appends_the_note() {
     }))
     .unwrap();
     assert!(pipe.process(params, &ctx()).await.succeeded());
-    let notes = &tickets.snapshot()[2].notes;
+    let notes = &tickets.tickets()[2].notes;
     assert_eq!(notes.len(), 1);
     assert_eq!(
         (notes[0].subject.as_str(), notes[0].body.as_str()),
