@@ -16,7 +16,7 @@
 //! const PUBLIC_KEY: &str = "aSpQMqFmBhgSE8y-rIXMvVQE7o9ngt8-XFgWxBkwRuE";
 //!
 //! #[otai::plugin(prefix = "acme")]
-//! #[derive(Default)]
+//! #[derive(Debug, Default)]
 //! pub struct AcmePlugin {
 //!     premium: bool,
 //! }

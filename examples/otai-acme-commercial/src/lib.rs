@@ -84,3 +84,29 @@ impl Plugin for AcmeCommercialPlugin {
         injectables
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_key_the_plugin_refuses_and_names_itself() {
+        let config = AppConfig::new().with_env(LICENSE_VARIABLE, None);
+        let error = AcmeCommercialPlugin::create(&config).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("otai-acme-commercial needs a licence key: ACME_LICENSE_KEY is not set"),
+            "{error}"
+        );
+    }
+
+    /// A build without the feature `test-key` (every build a vendor ships) trusts only the
+    /// production key. `cargo test --workspace` unifies the feature in, so this runs with
+    /// `cargo test -p otai-acme-commercial`.
+    #[cfg(not(feature = "test-key"))]
+    #[test]
+    fn a_build_without_test_key_trusts_the_production_key_only() {
+        assert_eq!(trusted_public_key(), PRODUCTION_PUBLIC_KEY);
+    }
+}
