@@ -107,11 +107,11 @@ impl OnlineCheck {
             Outcome::Rejected(reason) => {
                 self.forget();
                 Err(LicenseError::Revoked {
-                    plugin: license.plugin().to_owned(),
-                    variable: variable.to_owned(),
-                    licensee: license.licensee().to_owned(),
-                    reason,
-                    contact: contact.to_owned(),
+                    plugin: license.plugin().into(),
+                    variable: variable.into(),
+                    licensee: license.licensee().into(),
+                    reason: reason.into(),
+                    contact: contact.into(),
                 })
             }
             Outcome::Unreachable(cause) => match self.cached_age(&id, now) {
@@ -126,9 +126,9 @@ impl OnlineCheck {
                     Ok(())
                 }
                 age => Err(LicenseError::ServerUnreachable {
-                    plugin: license.plugin().to_owned(),
-                    url: self.url.clone(),
-                    cause,
+                    plugin: license.plugin().into(),
+                    url: self.url.as_str().into(),
+                    cause: cause.into(),
                     cache: match age {
                         Some(age) => format!(
                             "the last successful check was {} ago, longer than the {} grace period",
@@ -136,8 +136,9 @@ impl OnlineCheck {
                             humantime::format_duration(self.grace)
                         ),
                         None => "no earlier check of this licence succeeded".to_owned(),
-                    },
-                    contact: contact.to_owned(),
+                    }
+                    .into(),
+                    contact: contact.into(),
                 }),
             },
         }
@@ -165,7 +166,10 @@ impl OnlineCheck {
             });
         match answer {
             Ok(Answer { valid: true, .. }) => Outcome::Valid,
-            Ok(Answer { valid: false, reason }) => Outcome::Rejected(
+            Ok(Answer {
+                valid: false,
+                reason,
+            }) => Outcome::Rejected(
                 reason.unwrap_or_else(|| "the licence is no longer valid".to_owned()),
             ),
             Err(error) => Outcome::Unreachable(format!("its answer is not understood: {error}")),

@@ -75,18 +75,14 @@ impl LicenseVerifier {
 
     /// Verifies the key in `variable` of `env`: in `Plugin::create`, pass the `&AppConfig`
     /// it receives, so a key kept in the config's `.env` is found.
-    pub fn verify_in(
-        &self,
-        env: &impl EnvSource,
-        variable: &str,
-    ) -> Result<License, LicenseError> {
+    pub fn verify_in(&self, env: &impl EnvSource, variable: &str) -> Result<License, LicenseError> {
         let plugin = self.plugin_name()?;
         match env.var(variable) {
             Some(key) if !key.trim().is_empty() => self.check(&key, variable),
             _ => Err(LicenseError::Missing {
-                plugin: plugin.to_owned(),
-                variable: variable.to_owned(),
-                place: env.place(variable),
+                plugin: plugin.into(),
+                variable: variable.into(),
+                place: env.place(variable).into(),
                 contact: self.contact_suffix(),
             }),
         }
@@ -102,38 +98,39 @@ impl LicenseVerifier {
         self.plugin
             .as_deref()
             .ok_or_else(|| LicenseError::Misconfigured {
-                plugin: "a plugin".to_owned(),
-                reason: "the LicenseVerifier names no plugin (call `.for_plugin(env!(\"CARGO_PKG_NAME\"))`)".to_owned(),
+                plugin: "a plugin".into(),
+                reason: "the LicenseVerifier names no plugin (call `.for_plugin(env!(\"CARGO_PKG_NAME\"))`)".into(),
                 contact: self.contact_suffix(),
             })
     }
 
-    fn contact_suffix(&self) -> String {
+    fn contact_suffix(&self) -> Box<str> {
         self.contact
             .as_deref()
             .map(|contact| format!(" — contact {contact}"))
             .unwrap_or_default()
+            .into()
     }
 
     fn check(&self, key: &str, variable: &str) -> Result<License, LicenseError> {
-        let plugin = self.plugin_name()?.to_owned();
+        let plugin: Box<str> = self.plugin_name()?.into();
         let contact = self.contact_suffix();
-        let variable = variable.to_owned();
-        let public_key = self
-            .public_key
-            .as_ref()
-            .map_err(|reason| LicenseError::Misconfigured {
-                plugin: plugin.clone(),
-                reason: reason.clone(),
-                contact: contact.clone(),
-            })?;
+        let variable: Box<str> = variable.into();
+        let public_key =
+            self.public_key
+                .as_ref()
+                .map_err(|reason| LicenseError::Misconfigured {
+                    plugin: plugin.clone(),
+                    reason: reason.as_str().into(),
+                    contact: contact.clone(),
+                })?;
         let license = match decode(key, public_key) {
             Ok(license) => license,
             Err(DecodeError::Malformed(reason)) => {
                 return Err(LicenseError::Malformed {
                     plugin,
                     variable,
-                    reason,
+                    reason: reason.into(),
                     contact,
                 })
             }
@@ -145,11 +142,11 @@ impl LicenseVerifier {
                 })
             }
         };
-        if license.plugin() != plugin {
+        if license.plugin() != &*plugin {
             return Err(LicenseError::WrongPlugin {
                 plugin,
                 variable,
-                key_plugin: license.plugin().to_owned(),
+                key_plugin: license.plugin().into(),
                 contact,
             });
         }
@@ -157,7 +154,7 @@ impl LicenseVerifier {
             .today
             .unwrap_or_else(|| OffsetDateTime::now_utc().date());
         if today > license.expires() {
-            let licensee = license.licensee().to_owned();
+            let licensee: Box<str> = license.licensee().into();
             return Err(if license.is_trial() {
                 LicenseError::TrialOver {
                     plugin,
@@ -314,7 +311,10 @@ mod tests {
     fn a_key_of_another_vendor_is_a_bad_signature() {
         let key = license().sign(&VendorSigningKey::from_seed([4; 32]));
         let error = verify(key).unwrap_err();
-        assert!(matches!(error, LicenseError::BadSignature { .. }), "{error:?}");
+        assert!(
+            matches!(error, LicenseError::BadSignature { .. }),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("not issued for this plugin"));
     }
 
@@ -335,7 +335,9 @@ mod tests {
             .sign(&vendor());
         let error = verify(key).unwrap_err();
         assert!(matches!(error, LicenseError::TrialOver { .. }), "{error:?}");
-        assert!(error.to_string().contains("trial licence of Example GmbH ended on 2027-05-01. Buy a licence"));
+        assert!(error
+            .to_string()
+            .contains("trial licence of Example GmbH ended on 2027-05-01. Buy a licence"));
         let running = License::new("Example GmbH", PLUGIN, date("2027-07-01"))
             .with_trial(true)
             .sign(&vendor());
@@ -344,7 +346,8 @@ mod tests {
 
     #[test]
     fn a_key_for_another_plugin_is_refused() {
-        let key = License::new("Example GmbH", "otai-acme-other", date("2030-01-01")).sign(&vendor());
+        let key =
+            License::new("Example GmbH", "otai-acme-other", date("2030-01-01")).sign(&vendor());
         let error = verify(key).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -358,7 +361,10 @@ mod tests {
         let error = LicenseVerifier::new(&vendor().public_key().to_text())
             .verify_key(&key, "KEY")
             .unwrap_err();
-        assert!(matches!(error, LicenseError::Misconfigured { .. }), "{error:?}");
+        assert!(
+            matches!(error, LicenseError::Misconfigured { .. }),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("for_plugin"), "{error}");
     }
 
@@ -368,8 +374,14 @@ mod tests {
             .for_plugin(PLUGIN)
             .verify_key(&license().sign(&vendor()), "KEY")
             .unwrap_err();
-        assert!(matches!(error, LicenseError::Misconfigured { .. }), "{error:?}");
-        assert!(error.to_string().contains("report it to its vendor"), "{error}");
+        assert!(
+            matches!(error, LicenseError::Misconfigured { .. }),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("report it to its vendor"),
+            "{error}"
+        );
     }
 
     /// The key with its licensee changed and the vendor's signature kept.
@@ -386,7 +398,10 @@ mod tests {
     #[test]
     fn a_tampered_key_is_a_bad_signature() {
         let error = verify(tamper(&license().sign(&vendor()))).unwrap_err();
-        assert!(matches!(error, LicenseError::BadSignature { .. }), "{error:?}");
+        assert!(
+            matches!(error, LicenseError::BadSignature { .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

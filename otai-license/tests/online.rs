@@ -1,12 +1,15 @@
 //! The online check (feature `online`) against a real HTTP server on 127.0.0.1.
 #![cfg(feature = "online")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use otai_license::{parse_date, License, LicenseError, LicenseVerifier, OnlineCheck, VendorSigningKey};
+use otai_license::{
+    parse_date, License, LicenseError, LicenseVerifier, OnlineCheck, VendorSigningKey,
+};
 
 const PLUGIN: &str = "otai-acme-commercial";
 
@@ -35,7 +38,11 @@ impl LicenceServer {
                 while reader.read_line(&mut header).is_ok_and(|read| read > 2) {
                     header.clear();
                 }
-                let path = request_line.split(' ').nth(1).unwrap_or_default().to_owned();
+                let path = request_line
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
                 seen.lock().unwrap().push(path);
                 let (status, body) = served_answer.lock().unwrap().clone();
                 let _ = write!(
@@ -72,7 +79,11 @@ fn key() -> String {
 fn verify(url: &str, cache: &std::path::Path, now: SystemTime) -> Result<License, LicenseError> {
     LicenseVerifier::new(&vendor().public_key().to_text())
         .for_plugin(PLUGIN)
-        .online(OnlineCheck::new(url, cache).now(now).timeout(Duration::from_secs(5)))
+        .online(
+            OnlineCheck::new(url, cache)
+                .now(now)
+                .timeout(Duration::from_secs(5)),
+        )
         .verify_key(&key(), "ACME_LICENSE_KEY")
 }
 
@@ -88,7 +99,10 @@ fn a_confirmed_licence_is_cached_and_the_key_never_sent() {
     let paths = server.paths.lock().unwrap().clone();
     let id = OnlineCheck::license_id(&key());
     assert_eq!(paths, [format!("/v1/licences/{id}")]);
-    let (payload, signature) = key().split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap();
+    let (payload, signature) = key()
+        .split_once('.')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap();
     assert!(!paths[0].contains(&payload[..20]) && !paths[0].contains(&signature[..20]));
 }
 
@@ -112,17 +126,38 @@ fn past_the_grace_period_an_unreachable_server_stops_the_plugin() {
     let checked = SystemTime::now();
     verify(&server.url, &cache, checked).unwrap();
     let error = verify(&nowhere(), &cache, checked + 25 * HOUR).unwrap_err();
-    assert!(matches!(error, LicenseError::ServerUnreachable { .. }), "{error:?}");
+    assert!(
+        matches!(error, LicenseError::ServerUnreachable { .. }),
+        "{error:?}"
+    );
     let text = error.to_string();
-    assert!(text.contains("the last successful check was 1day 1h ago, longer than the 1day grace period"), "{text}");
-    assert!(text.starts_with("otai-acme-commercial: the licence server at http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains(
+            "the last successful check was 1day 1h ago, longer than the 1day grace period"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("otai-acme-commercial: the licence server at http://127.0.0.1:"),
+        "{text}"
+    );
 }
 
 #[test]
 fn without_an_earlier_success_an_unreachable_server_stops_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
-    let error = verify(&nowhere(), &dir.path().join("licence.json"), SystemTime::now()).unwrap_err();
-    assert!(error.to_string().contains("no earlier check of this licence succeeded"), "{error}");
+    let error = verify(
+        &nowhere(),
+        &dir.path().join("licence.json"),
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("no earlier check of this licence succeeded"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -130,8 +165,16 @@ fn a_garbled_answer_counts_as_unreachable() {
     let server = LicenceServer::start();
     server.answer(200, "<html>captive portal</html>");
     let dir = tempfile::tempdir().unwrap();
-    let error = verify(&server.url, &dir.path().join("licence.json"), SystemTime::now()).unwrap_err();
-    assert!(error.to_string().contains("its answer is not understood"), "{error}");
+    let error = verify(
+        &server.url,
+        &dir.path().join("licence.json"),
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("its answer is not understood"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -140,7 +183,10 @@ fn a_revoked_licence_is_refused_with_the_servers_reason_and_its_cache_dropped() 
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("licence.json");
     verify(&server.url, &cache, SystemTime::now()).unwrap();
-    server.answer(200, r#"{"valid": false, "reason": "the licence was refunded"}"#);
+    server.answer(
+        200,
+        r#"{"valid": false, "reason": "the licence was refunded"}"#,
+    );
     let error = verify(&server.url, &cache, SystemTime::now()).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -148,7 +194,10 @@ fn a_revoked_licence_is_refused_with_the_servers_reason_and_its_cache_dropped() 
     );
     assert!(!cache.exists());
     let error = verify(&nowhere(), &cache, SystemTime::now()).unwrap_err();
-    assert!(matches!(error, LicenseError::ServerUnreachable { .. }), "{error:?}");
+    assert!(
+        matches!(error, LicenseError::ServerUnreachable { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -156,8 +205,16 @@ fn a_licence_the_server_does_not_know_is_refused() {
     let server = LicenceServer::start();
     server.answer(404, "");
     let dir = tempfile::tempdir().unwrap();
-    let error = verify(&server.url, &dir.path().join("licence.json"), SystemTime::now()).unwrap_err();
-    assert!(error.to_string().contains("does not know this licence"), "{error}");
+    let error = verify(
+        &server.url,
+        &dir.path().join("licence.json"),
+        SystemTime::now(),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("does not know this licence"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
 //! The vendor's key tool, run as the real `otai-license` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -36,12 +37,28 @@ fn keygen_then_sign_makes_a_key_the_plugin_accepts() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "the signing key is readable by others: {mode:o}");
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the signing key is readable by others: {mode:o}"
+        );
     }
 
     let output = run(tool()
-        .args(["sign", "--licensee", "Example GmbH", "--plugin", "otai-acme-commercial"])
-        .args(["--expires", "2099-12-31", "--features", "sentiment, escalation", "--trial"])
+        .args([
+            "sign",
+            "--licensee",
+            "Example GmbH",
+            "--plugin",
+            "otai-acme-commercial",
+        ])
+        .args([
+            "--expires",
+            "2099-12-31",
+            "--features",
+            "sentiment, escalation",
+            "--trial",
+        ])
         .arg("--key-file")
         .arg(&file));
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -69,9 +86,15 @@ fn sign_reads_the_key_line_from_the_environment_and_never_prints_it() {
         .last()
         .unwrap()
         .to_owned();
-    let output = run(tool()
-        .env("OTAI_LICENSE_SIGNING_KEY", &secret_line)
-        .args(["sign", "--licensee", "A", "--plugin", "otai-x", "--expires", "2000-01-01"]));
+    let output = run(tool().env("OTAI_LICENSE_SIGNING_KEY", &secret_line).args([
+        "sign",
+        "--licensee",
+        "A",
+        "--plugin",
+        "otai-x",
+        "--expires",
+        "2000-01-01",
+    ]));
     assert!(output.status.success(), "{}", text(&output.stderr));
     let all = text(&output.stdout) + &text(&output.stderr);
     assert!(!all.contains(&secret_line), "{all}");
@@ -91,23 +114,50 @@ fn keygen_refuses_to_overwrite_a_signing_key() {
     let before = std::fs::read_to_string(&file).unwrap();
     let output = run(tool().args(["keygen", "--out"]).arg(&file));
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("--force"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("--force"),
+        "{}",
+        text(&output.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 }
 
 #[test]
 fn sign_without_a_signing_key_says_where_to_put_one() {
-    let output = run(tool().args(["sign", "--licensee", "A", "--plugin", "otai-x", "--expires", "2030-01-01"]));
+    let output = run(tool().args([
+        "sign",
+        "--licensee",
+        "A",
+        "--plugin",
+        "otai-x",
+        "--expires",
+        "2030-01-01",
+    ]));
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("--key-file") && stderr.contains("OTAI_LICENSE_SIGNING_KEY"), "{stderr}");
+    assert!(
+        stderr.contains("--key-file") && stderr.contains("OTAI_LICENSE_SIGNING_KEY"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn sign_rejects_a_date_that_is_not_year_month_day() {
-    let output = run(tool().args(["sign", "--licensee", "A", "--plugin", "otai-x", "--expires", "31.12.2030"]));
+    let output = run(tool().args([
+        "sign",
+        "--licensee",
+        "A",
+        "--plugin",
+        "otai-x",
+        "--expires",
+        "31.12.2030",
+    ]));
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("YYYY-MM-DD"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("YYYY-MM-DD"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -116,11 +166,23 @@ fn a_file_that_is_no_signing_key_is_named() {
     let file = dir.path().join("not-a-key.txt");
     std::fs::write(&file, "hello\nworld\n").unwrap();
     let output = run(tool()
-        .args(["sign", "--licensee", "A", "--plugin", "otai-x", "--expires", "2030-01-01", "--key-file"])
+        .args([
+            "sign",
+            "--licensee",
+            "A",
+            "--plugin",
+            "otai-x",
+            "--expires",
+            "2030-01-01",
+            "--key-file",
+        ])
         .arg(&file));
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("not-a-key.txt does not hold a signing key"), "{stderr}");
+    assert!(
+        stderr.contains("not-a-key.txt does not hold a signing key"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hello"), "{stderr}");
 }
 
@@ -132,7 +194,15 @@ fn help_lists_both_commands_and_the_sign_options() {
     assert!(help.contains("keygen") && help.contains("sign"), "{help}");
     let output = run(tool().args(["sign", "--help"]));
     let help = text(&output.stdout);
-    for option in ["--licensee", "--plugin", "--expires", "--features", "--trial", "--key-file", "OTAI_LICENSE_SIGNING_KEY"] {
+    for option in [
+        "--licensee",
+        "--plugin",
+        "--expires",
+        "--features",
+        "--trial",
+        "--key-file",
+        "OTAI_LICENSE_SIGNING_KEY",
+    ] {
         assert!(help.contains(option), "{option} missing in:\n{help}");
     }
 }

@@ -73,7 +73,11 @@ pub(crate) fn decide(params: &EscalationParams) -> Result<Decision, String> {
         "standard" => hours[0],
         "gold" => hours[1],
         "platinum" => hours[2],
-        other => return Err(format!("tier `{other}` is not one of standard, gold, platinum")),
+        other => {
+            return Err(format!(
+                "tier `{other}` is not one of standard, gold, platinum"
+            ))
+        }
     };
     if !params.hours_open.is_finite() || params.hours_open < 0.0 {
         return Err(format!(
@@ -82,7 +86,11 @@ pub(crate) fn decide(params: &EscalationParams) -> Result<Decision, String> {
         ));
     }
     let escalate = params.hours_open >= sla_hours;
-    let rank = if escalate { urgency_rank - 1 } else { urgency_rank };
+    let rank = if escalate {
+        urgency_rank - 1
+    } else {
+        urgency_rank
+    };
     Ok(Decision {
         escalate,
         priority: PRIORITIES[rank],
@@ -126,8 +134,14 @@ mod tests {
 
     #[test]
     fn unknown_values_say_what_is_allowed() {
-        assert!(decide(&params("panic", 1.0, "gold")).unwrap_err().contains("high, medium, low"));
-        assert!(decide(&params("low", 1.0, "bronze")).unwrap_err().contains("standard, gold, platinum"));
-        assert!(decide(&params("low", -1.0, "gold")).unwrap_err().contains("0 or more"));
+        assert!(decide(&params("panic", 1.0, "gold"))
+            .unwrap_err()
+            .contains("high, medium, low"));
+        assert!(decide(&params("low", 1.0, "bronze"))
+            .unwrap_err()
+            .contains("standard, gold, platinum"));
+        assert!(decide(&params("low", -1.0, "gold"))
+            .unwrap_err()
+            .contains("0 or more"));
     }
 }

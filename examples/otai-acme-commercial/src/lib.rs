@@ -69,10 +69,7 @@ impl Plugin for AcmeCommercialPlugin {
     fn create(config: &AppConfig) -> Result<Self, PluginError> {
         let license = verifier().verify_in(config, LICENSE_VARIABLE)?;
         Ok(Self {
-            escalation: license.unlocks(
-                ESCALATION_FEATURE,
-                "acme-commercial:SlaEscalationPipe",
-            ),
+            escalation: license.unlocks(ESCALATION_FEATURE, "acme-commercial:SlaEscalationPipe"),
         })
     }
 
@@ -94,9 +91,9 @@ mod tests {
         let config = AppConfig::new().with_env(LICENSE_VARIABLE, None);
         let error = AcmeCommercialPlugin::create(&config).unwrap_err();
         assert!(
-            error
-                .to_string()
-                .starts_with("otai-acme-commercial needs a licence key: ACME_LICENSE_KEY is not set"),
+            error.to_string().starts_with(
+                "otai-acme-commercial needs a licence key: ACME_LICENSE_KEY is not set"
+            ),
             "{error}"
         );
     }

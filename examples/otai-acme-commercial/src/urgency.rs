@@ -92,7 +92,10 @@ pub(crate) fn tag(text: &str, extra: &[String]) -> Tag {
     let lower = text.to_lowercase();
     let mut score = 0.0;
     let mut signals = Vec::new();
-    let urgent = URGENT.iter().copied().chain(extra.iter().map(String::as_str));
+    let urgent = URGENT
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str));
     for phrase in urgent {
         let phrase = phrase.to_lowercase();
         if !phrase.is_empty() && starts_a_word(&lower, &phrase) && !signals.contains(&phrase) {
@@ -140,13 +143,19 @@ mod tests {
     fn an_outage_in_production_is_high() {
         let tag = tag("URGENT: shop DOWN in production!!", &[]);
         assert_eq!(tag.urgency, "high");
-        assert_eq!(tag.signals, ["urgent", "down", "production", "!!", "shouting"]);
+        assert_eq!(
+            tag.signals,
+            ["urgent", "down", "production", "!!", "shouting"]
+        );
         assert_eq!(tag.score, 4.0);
     }
 
     #[test]
     fn a_question_is_low_and_calm_words_lower_the_score() {
-        assert_eq!(tag("How do I change my invoice address?", &[]).urgency, "low");
+        assert_eq!(
+            tag("How do I change my invoice address?", &[]).urgency,
+            "low"
+        );
         let calm = tag("Printer not working, but no rush", &[]);
         assert_eq!((calm.urgency, calm.score), ("low", 0.0));
     }
@@ -160,7 +169,10 @@ mod tests {
 
     #[test]
     fn own_keywords_count_like_built_in_ones() {
-        let tag = tag("Kasse 3 zeigt Fehler E42", &["kasse".to_owned(), "e42".to_owned()]);
+        let tag = tag(
+            "Kasse 3 zeigt Fehler E42",
+            &["kasse".to_owned(), "e42".to_owned()],
+        );
         assert_eq!((tag.urgency, tag.signals.len()), ("high", 2));
     }
 

@@ -1,6 +1,7 @@
 //! The Acme plugin's licence check, through the real custom binary (`otai-acme-test`: `otai`
 //! with `otai-acme-commercial` linked, trusting the test key): `run`, `check` and `plugins`
 //! with valid, missing, malformed, expired, tampered, wrong-plugin and trial keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -73,7 +74,10 @@ impl Setup {
     fn run(&self, key: Option<&str>) -> Output {
         let config = self.config().display().to_string();
         let trace = self.trace().display().to_string();
-        self.otai(key, &["run", "--config", &config, "--once", "--trace", &trace])
+        self.otai(
+            key,
+            &["run", "--config", &config, "--once", "--trace", &trace],
+        )
     }
 
     fn check(&self, key: Option<&str>) -> Output {
@@ -201,7 +205,11 @@ fn a_tampered_key_is_refused() {
 
 #[test]
 fn a_key_for_another_plugin_is_refused() {
-    let key = sign(&License::new("Example GmbH", "otai-acme-helpdesk-sync", date("2099-12-31")));
+    let key = sign(&License::new(
+        "Example GmbH",
+        "otai-acme-helpdesk-sync",
+        date("2099-12-31"),
+    ));
     assert_run_and_check_refuse(
         Some(&key),
         "otai-acme-commercial: the licence key in ACME_LICENSE_KEY is for the plugin `otai-acme-helpdesk-sync`, not `otai-acme-commercial`. Set ACME_LICENSE_KEY to the key issued for otai-acme-commercial — contact sales@acme.example",
@@ -234,14 +242,24 @@ fn the_premium_pipe_is_registered_only_when_the_licence_lists_its_feature() {
     assert_eq!(data["priority"], "P1", "{data}");
 
     let plugins = setup.otai(Some(&premium), &["plugins"]);
-    assert!(all(&plugins).contains("acme-commercial:SlaEscalationPipe"), "{}", all(&plugins));
+    assert!(
+        all(&plugins).contains("acme-commercial:SlaEscalationPipe"),
+        "{}",
+        all(&plugins)
+    );
 
     let basic = sign(&license());
     let plugins = setup.otai(Some(&basic), &["plugins"]);
     assert!(plugins.status.success(), "{}", all(&plugins));
     let listing = String::from_utf8_lossy(&plugins.stdout);
-    assert!(listing.contains("acme-commercial:UrgencyTaggerPipe"), "{listing}");
-    assert!(!listing.contains("acme-commercial:SlaEscalationPipe"), "{listing}");
+    assert!(
+        listing.contains("acme-commercial:UrgencyTaggerPipe"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("acme-commercial:SlaEscalationPipe"),
+        "{listing}"
+    );
     let log = String::from_utf8_lossy(&plugins.stderr);
     assert!(
         log.contains("the licence does not include the feature `sla-escalation`: acme-commercial:SlaEscalationPipe is not available"),
@@ -249,7 +267,11 @@ fn the_premium_pipe_is_registered_only_when_the_licence_lists_its_feature() {
     );
     let check = setup.check(Some(&basic));
     assert_eq!(check.status.code(), Some(2), "{}", all(&check));
-    assert!(all(&check).contains("acme-commercial:SlaEscalationPipe"), "{}", all(&check));
+    assert!(
+        all(&check).contains("acme-commercial:SlaEscalationPipe"),
+        "{}",
+        all(&check)
+    );
 }
 
 #[test]
@@ -279,7 +301,10 @@ fn the_key_appears_in_no_log_line_even_at_trace_level() {
     let text = all(&output);
     assert!(text.contains("licence accepted"), "{text}");
     let (payload, signature) = key.split_once('.').unwrap();
-    assert!(!text.contains(payload) && !text.contains(signature), "{text}");
+    assert!(
+        !text.contains(payload) && !text.contains(signature),
+        "{text}"
+    );
 }
 
 #[test]
@@ -289,11 +314,13 @@ fn keys_signed_with_the_test_key_do_not_verify_against_the_production_key() {
         .for_plugin(PLUGIN)
         .verify_key(&key, LICENSE_VARIABLE)
         .unwrap_err();
-    assert!(matches!(error, LicenseError::BadSignature { .. }), "{error:?}");
+    assert!(
+        matches!(error, LicenseError::BadSignature { .. }),
+        "{error:?}"
+    );
     assert_eq!(
         test_vendor().public_key().to_text(),
         otai_acme_commercial::TEST_PUBLIC_KEY
     );
     assert_ne!(otai_acme_commercial::TEST_PUBLIC_KEY, PRODUCTION_PUBLIC_KEY);
 }
-
