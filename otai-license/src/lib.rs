@@ -44,7 +44,7 @@
 //!
 //! The vendor makes keys with the crate's binary (`otai-license keygen`, `otai-license sign
 //! --licensee … --plugin … --expires YYYY-MM-DD [--features a,b] [--trial]`) or with
-//! [`License::sign`]. With the Cargo feature `online`, [`OnlineCheck`] also asks the vendor's
+//! [`License::sign`]. With the Cargo feature `online`, `OnlineCheck` also asks the vendor's
 //! licence server, with a cached success and a grace period while it is unreachable.
 //!
 //! Keys are bearer secrets and signing keys are the vendor's crown jewels: neither appears in

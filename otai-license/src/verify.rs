@@ -12,7 +12,7 @@ use crate::license::{decode, DecodeError, License};
 /// Built once per check (it is cheap); the public key is parsed here, and a wrong one is
 /// reported by the first verification as [`LicenseError::Misconfigured`] (a test of the
 /// plugin catches it before it ships). Offline by default: nothing leaves the process unless
-/// an [`crate::OnlineCheck`] is added (feature `online`).
+/// an `OnlineCheck` is added (feature `online`).
 #[derive(Debug, Clone)]
 pub struct LicenseVerifier {
     public_key: Result<PublicKey, String>,

@@ -1,6 +1,6 @@
 //! The online check (feature `online`) against a real HTTP server on 127.0.0.1.
 #![cfg(feature = "online")]
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure fails the test.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

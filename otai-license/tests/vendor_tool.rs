@@ -1,5 +1,5 @@
 //! The vendor's key tool, run as the real `otai-license` binary.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure fails the test.
 
 use std::path::Path;
 use std::process::{Command, Output};

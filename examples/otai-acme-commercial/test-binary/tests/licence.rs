@@ -1,7 +1,7 @@
 //! The Acme plugin's licence check, through the real custom binary (`otai-acme-test`: `otai`
 //! with `otai-acme-commercial` linked, trusting the test key): `run`, `check` and `plugins`
 //! with valid, missing, malformed, expired, tampered, wrong-plugin and trial keys.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // Helpers of tests: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers: a failure fails the test.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
