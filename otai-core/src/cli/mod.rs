@@ -15,6 +15,7 @@
 //! model).
 
 mod check;
+mod listen;
 mod plugins;
 mod run;
 
