@@ -16,7 +16,10 @@ pub struct Running {
     readers: Vec<std::thread::JoinHandle<()>>,
 }
 
-fn collect(stream: impl Read + Send + 'static, output: Arc<Mutex<String>>) -> std::thread::JoinHandle<()> {
+fn collect(
+    stream: impl Read + Send + 'static,
+    output: Arc<Mutex<String>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { return };

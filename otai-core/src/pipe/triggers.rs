@@ -120,7 +120,10 @@ mod tests {
         bus.fire("routing").unwrap();
         assert!(bus.has_pending());
         assert!(bus.take("routing"));
-        assert!(!bus.take("routing"), "two requests before a run fire it once");
+        assert!(
+            !bus.take("routing"),
+            "two requests before a run fire it once"
+        );
         assert!(!bus.has_pending());
     }
 
@@ -128,7 +131,10 @@ mod tests {
     fn unknown_ids_are_refused_with_the_known_ones() {
         let bus = TriggerBus::new(["a", "b"]);
         let error = bus.fire("c").unwrap_err();
-        assert_eq!(error.to_string(), "no trigger pipe has the id `c` (triggers: a, b)");
+        assert_eq!(
+            error.to_string(),
+            "no trigger pipe has the id `c` (triggers: a, b)"
+        );
         assert!(!bus.has_pending());
         let none = TriggerBus::default().fire("x").unwrap_err().to_string();
         assert!(none.contains("has no trigger"), "{none}");

@@ -37,8 +37,7 @@ pub(crate) fn presented(headers: &HeaderMap) -> Presented {
             .decode(rest)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok());
-        if let Some((_user, password)) = decoded.as_deref().and_then(|text| text.split_once(':'))
-        {
+        if let Some((_user, password)) = decoded.as_deref().and_then(|text| text.split_once(':')) {
             return Presented::Secret(Secret::new(password));
         }
     }
@@ -80,9 +79,18 @@ mod tests {
             Presented::Secret(Secret::new("pass:with:colons"))
         );
         assert_eq!(presented(&HeaderMap::new()), Presented::Nothing);
-        assert_eq!(presented(&with_authorization("Basic !!!")), Presented::Nothing);
-        assert_eq!(presented(&with_authorization("Bearer ")), Presented::Nothing);
-        assert_eq!(presented(&with_authorization("Digest x")), Presented::Nothing);
+        assert_eq!(
+            presented(&with_authorization("Basic !!!")),
+            Presented::Nothing
+        );
+        assert_eq!(
+            presented(&with_authorization("Bearer ")),
+            Presented::Nothing
+        );
+        assert_eq!(
+            presented(&with_authorization("Digest x")),
+            Presented::Nothing
+        );
     }
 
     #[test]

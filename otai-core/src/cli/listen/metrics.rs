@@ -258,7 +258,13 @@ fn error_kind(error: &TicketSystemError) -> &'static str {
 }
 
 impl PipeObserver for MetricsSink {
-    fn pipe_finished(&self, pipe_id: &str, _use_key: &str, result: &PipeResult, _elapsed: Duration) {
+    fn pipe_finished(
+        &self,
+        pipe_id: &str,
+        _use_key: &str,
+        result: &PipeResult,
+        _elapsed: Duration,
+    ) {
         self.step_runs
             .get_or_create(&StepLabels {
                 step: pipe_id.to_owned(),
@@ -372,22 +378,47 @@ mod tests {
         let sink = sink();
         let ok = PipeResult::success(Default::default());
         let failed = PipeResult::failure("boom");
-        sink.pipe_finished("queue_classify", "base:ClassificationPipe", &ok, Duration::ZERO);
-        sink.pipe_finished("queue_classify", "base:ClassificationPipe", &ok, Duration::ZERO);
-        sink.pipe_finished("queue_update", "base:UpdateTicketPipe", &failed, Duration::ZERO);
+        sink.pipe_finished(
+            "queue_classify",
+            "base:ClassificationPipe",
+            &ok,
+            Duration::ZERO,
+        );
+        sink.pipe_finished(
+            "queue_classify",
+            "base:ClassificationPipe",
+            &ok,
+            Duration::ZERO,
+        );
+        sink.pipe_finished(
+            "queue_update",
+            "base:UpdateTicketPipe",
+            &failed,
+            Duration::ZERO,
+        );
         sink.cycle_finished(Some(&ok), Duration::from_millis(30));
         sink.cycle_finished(None, Duration::from_millis(5));
         sink.classification("keywords", "queue", Duration::from_millis(2), None);
         sink.ticket_call("otobo", "find_ticket_ids", Duration::from_millis(3), None);
         let text = sink.render();
         assert_eq!(
-            line(&text, r#"otai_step_runs_total{step="queue_classify",outcome="succeeded"}"#),
+            line(
+                &text,
+                r#"otai_step_runs_total{step="queue_classify",outcome="succeeded"}"#
+            ),
             Some(r#"otai_step_runs_total{step="queue_classify",outcome="succeeded"} 2"#),
             "{text}"
         );
-        assert!(line(&text, r#"otai_step_runs_total{step="queue_update",outcome="failed"} 1"#).is_some());
+        assert!(line(
+            &text,
+            r#"otai_step_runs_total{step="queue_update",outcome="failed"} 1"#
+        )
+        .is_some());
         assert!(line(&text, r#"otai_cycles_total{outcome="exception"} 1"#).is_some());
-        assert!(line(&text, "otai_cycle_duration_seconds_count 2").is_some(), "{text}");
+        assert!(
+            line(&text, "otai_cycle_duration_seconds_count 2").is_some(),
+            "{text}"
+        );
         assert!(line(
             &text,
             r#"otai_classification_duration_seconds_count{service="keywords",model="queue"} 1"#
@@ -411,7 +442,10 @@ mod tests {
         assert_eq!(down[0].0, "otobo");
         assert!(down[0].1.contains("unavailable"), "{}", down[0].1);
         let text = sink.render();
-        assert!(line(&text, r#"otai_ticket_system_up{service="otobo"} 0"#).is_some(), "{text}");
+        assert!(
+            line(&text, r#"otai_ticket_system_up{service="otobo"} 0"#).is_some(),
+            "{text}"
+        );
         assert!(line(
             &text,
             r#"otai_ticket_system_errors_total{service="otobo",operation="find_ticket_ids",kind="unavailable"} 1"#

@@ -45,7 +45,11 @@ fn not_allowed(allow: &'static str) -> Answer {
 }
 
 /// Answers one request from `peer`.
-pub(crate) async fn handle(shared: Arc<Shared>, peer: SocketAddr, request: Request<Incoming>) -> Answer {
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Answer {
     let path = request.uri().path();
     let read = matches!(*request.method(), Method::GET | Method::HEAD);
     match path {
@@ -68,7 +72,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, peer: SocketAddr, request: Reque
 /// call reached it.
 fn readiness(shared: &Shared) -> Answer {
     if !shared.started.load(Ordering::SeqCst) {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "not ready: the services are starting");
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the services are starting",
+        );
     }
     if shared.shutdown.is_cancelled() {
         return text(StatusCode::SERVICE_UNAVAILABLE, "not ready: stopping");

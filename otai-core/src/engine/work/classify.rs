@@ -117,7 +117,9 @@ mod tests {
         let ledger = Ledger::new();
         let seen = Arc::new(Seen::default());
         let mut options = WorkOptions::default();
-        options.events.push(Arc::clone(&seen) as Arc<dyn WorkEvents>);
+        options
+            .events
+            .push(Arc::clone(&seen) as Arc<dyn WorkEvents>);
         ledger.configure(options).unwrap();
         let observed = ObservedClassifier::new("keywords", Arc::new(Lengths), ledger);
         let request = |model: &str| ClassificationRequest {
