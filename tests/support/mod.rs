@@ -13,6 +13,7 @@ pub fn otai_command() -> Command {
     command.env_remove("RUST_LOG");
     command.env_remove("OTAI_JOURNAL");
     command.env_remove("OTAI_WORKER");
+    command.env_remove("OTAI_LISTEN");
     command.env(
         "OTAI_STATE_DIR",
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("otai-state"),

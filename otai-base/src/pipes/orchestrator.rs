@@ -37,7 +37,10 @@ fn default_always_retry() -> bool {
 /// Runs its steps cycle after cycle, pausing between cycles, until shutdown.
 ///
 /// Runs `steps` in order, cycle after cycle, with `orchestrator_sleep` between cycles, until
-/// shutdown is requested (the cycle in flight finishes first).
+/// shutdown is requested (the cycle in flight finishes first). A trigger fired from outside
+/// (`POST /trigger/<id>` of `otai run --listen`) ends the sleep at once, so the next cycle
+/// runs it without waiting. Every cycle's duration and result go to the run's observers
+/// (metrics).
 ///
 /// * A cycle whose steps failed is logged as a warning and the next cycle runs (in once mode
 ///   the result goes to the caller instead, which reports it).
@@ -120,7 +123,10 @@ impl Pipe for SimpleSequentialOrchestrator {
         let mut last = PipeResult::success(Default::default());
         while !control.is_shutdown_requested() {
             cycles += 1;
-            match self.run_cycle(ctx).await {
+            let started = std::time::Instant::now();
+            let outcome = self.run_cycle(ctx).await;
+            control.cycle_finished(outcome.as_ref().ok(), started.elapsed());
+            match outcome {
                 Ok(result) => {
                     if control.is_once() {
                         return result;
@@ -133,7 +139,10 @@ impl Pipe for SimpleSequentialOrchestrator {
                         );
                     }
                     last = result;
-                    if !control.sleep(params.orchestrator_sleep.get()).await {
+                    if !control
+                        .sleep_between_cycles(params.orchestrator_sleep.get())
+                        .await
+                    {
                         break;
                     }
                 }

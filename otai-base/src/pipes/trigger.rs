@@ -16,8 +16,11 @@ pub struct IntervalTriggerParams {
 /// Succeeds at most once per `interval` and is skipped in between.
 ///
 /// Fires (succeeds) the first time it runs and then whenever `interval` has elapsed since it
-/// last fired; in between it is skipped. In once mode it always fires. The time of the last
-/// firing lives in the pipe instance, which the engine keeps for the whole run.
+/// last fired; in between it is skipped. In once mode it always fires. It also fires, and
+/// starts its interval anew, when it was fired from outside since it last ran
+/// (`POST /trigger/<id>` of `otai run --listen`, e.g. from OTOBO's invoker on `TicketCreate`).
+/// The time of the last firing lives in the pipe instance, which the engine keeps for the
+/// whole run.
 ///
 /// # Example
 ///
@@ -46,12 +49,18 @@ impl Pipe for IntervalTrigger {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
+        // Taken first, so that a request is consumed by the run it caused in any case.
+        let requested = otai::work::current_step()
+            .is_some_and(|step| ctx.control().triggers().take(&step.pipe_id));
         let due = match *last_fired {
             _ if ctx.control().is_once() => true,
             None => true,
             Some(at) => now.duration_since(at) >= interval,
         };
-        if due {
+        if requested {
+            *last_fired = Some(now);
+            PipeResult::success(Default::default()).with_message("trigger fired on request")
+        } else if due {
             *last_fired = Some(now);
             PipeResult::success(Default::default()).with_message("interval trigger fired")
         } else {
@@ -61,6 +70,10 @@ impl Pipe for IntervalTrigger {
                 humantime::format_duration(round_to_millis(remaining))
             ))
         }
+    }
+
+    fn is_trigger(&self) -> bool {
+        true
     }
 }
 

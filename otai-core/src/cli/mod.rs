@@ -16,6 +16,7 @@
 
 mod check;
 mod describe;
+mod listen;
 pub mod new_plugin;
 mod plugins;
 mod run;

@@ -1,6 +1,7 @@
 //! `otai run --config FILE [--once | --until-idle] [--dry-run] [--decisions FILE] [--journal
-//! FILE] [--worker INDEX/COUNT] [--grace-period DURATION] [--trace FILE]`.
+//! FILE] [--worker INDEX/COUNT] [--grace-period DURATION] [--trace FILE] [--listen ADDR]`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{EXIT_FAILED, EXIT_INVALID};
+use super::listen::Listener;
+use super::{EXIT_FAILED, EXIT_INVALID, EXIT_UNAVAILABLE};
 use crate::engine::work::{DecisionsFile, Partition, WorkOptions};
 use crate::engine::{Pipeline, RunControl, TraceSink};
 use crate::pipe::PipeResult;
@@ -68,6 +70,13 @@ pub struct RunArgs {
     /// Write one JSON line per executed pipe to FILE.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+
+    /// Serve HTTP on ADDR (`127.0.0.1:9464`, `0.0.0.0:9464`, `[::]:9464`): `GET /metrics`
+    /// (Prometheus), `GET /healthz` (alive), `GET /readyz` (services started, ticket system
+    /// reachable) and `POST /trigger/<id>` (fires a trigger pipe at once; needs
+    /// `infrastructure.listen.trigger_secret`).
+    #[arg(long, value_name = "ADDR", env = "OTAI_LISTEN")]
+    pub listen: Option<SocketAddr>,
 }
 
 /// Validates, builds, starts and runs.
@@ -76,7 +85,7 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
         Ok(built) => built,
         Err(code) => return code,
     };
-    let options = match work_options(args) {
+    let mut options = match work_options(args) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
@@ -91,6 +100,15 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
     let mut control = RunControl::builder()
         .once(args.once || args.until_idle)
         .shutdown_token(shutdown.clone());
+    let listener = args.listen.map(|_| {
+        let secret = loaded.config().infrastructure.listen.trigger_secret.clone();
+        let listener = Listener::new(&pipeline, secret, shutdown.clone());
+        options.events.push(listener.work_events());
+        control = std::mem::take(&mut control)
+            .shared_observer(listener.observer())
+            .triggers(listener.triggers());
+        listener
+    });
     if let Some(path) = &args.trace {
         match TraceSink::create(path) {
             Ok(sink) => control = control.observer(sink),
@@ -106,11 +124,20 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
     let control = control.build();
     runtime.block_on(async {
         tokio::spawn(stop_on_signal(shutdown, args.grace_period.get()));
+        if let (Some(listener), Some(address)) = (&listener, args.listen) {
+            if let Err(error) = listener.serve(address).await {
+                eprintln!("error: --listen {address}: cannot listen there: {error}");
+                return ExitCode::from(EXIT_UNAVAILABLE);
+            }
+        }
         if let Err(code) = configure_work(&pipeline, options, args) {
             return code;
         }
         if let Err(code) = super::start(&loaded, &pipeline).await {
             return code;
+        }
+        if let Some(listener) = &listener {
+            listener.services_started();
         }
         if args.until_idle {
             return until_idle(&pipeline, &control).await;

@@ -415,6 +415,20 @@ fn parse_body(body: &Value, issues: &mut Vec<Issue>) -> Option<OtaiConfig> {
             .hint("use one of TRACE, DEBUG, INFO, WARN, ERROR, or a filter like `info,otai=debug`"),
         );
     }
+    if infrastructure
+        .listen
+        .trigger_secret
+        .as_ref()
+        .is_some_and(|secret| secret.expose().trim().is_empty())
+    {
+        issues.push(
+            Issue::at(
+                root.key("infrastructure").key("listen").key("trigger_secret"),
+                "the trigger secret is empty",
+            )
+            .hint("set the variable it names (e.g. `trigger_secret: ${OTAI_TRIGGER_SECRET}`) to a long random value, or remove the key to refuse every trigger request"),
+        );
+    }
     let services = parse_services(map.get("services"), &root.key("services"), issues);
     let orchestrator = match map.get("orchestrator") {
         Some(value) => OrchestratorSpec::parse(value, &root.key("orchestrator"), issues),

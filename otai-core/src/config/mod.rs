@@ -26,6 +26,6 @@ mod substitute;
 pub use dotenv::DotenvError;
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{load_file, load_source, load_str, pipe_from_yaml, LoadedConfig, ROOT_KEYS};
-pub use model::{Infrastructure, LogFormat, LoggingConfig, OtaiConfig};
+pub use model::{Infrastructure, ListenConfig, LogFormat, LoggingConfig, OtaiConfig};
 pub use positions::Position;
 pub use source::ConfigSource;

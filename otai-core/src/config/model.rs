@@ -23,6 +23,22 @@ pub struct Infrastructure {
     /// `infrastructure.logging`.
     #[serde(default)]
     pub logging: LoggingConfig,
+    /// `infrastructure.listen`: the HTTP listener of `otai run --listen ADDR`.
+    #[serde(default)]
+    pub listen: ListenConfig,
+}
+
+/// `infrastructure.listen`: settings of the listener `otai run --listen ADDR` serves
+/// (`/metrics`, `/healthz`, `/readyz`, `POST /trigger/<id>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListenConfig {
+    /// The shared secret a `POST /trigger/<id>` must present (`Authorization: Bearer
+    /// SECRET`, or as the password of HTTP basic auth, which OTOBO's REST requester sends).
+    /// Without it, triggers cannot be fired from outside. Write it as `${VAR}` so it stays
+    /// out of the file; it is never logged.
+    #[serde(default, skip_serializing)]
+    pub trigger_secret: Option<crate::secret::Secret>,
 }
 
 /// `infrastructure.logging`.

@@ -1,4 +1,5 @@
-//! How a run is steered from outside the pipes: once mode, shutdown, observers.
+//! How a run is steered from outside the pipes: once mode, shutdown, observers, triggers
+//! fired from outside.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,6 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::triggers::TriggerBus;
 use crate::pipe::PipeResult;
 use crate::work::WorkTracker;
 
@@ -14,6 +16,12 @@ pub trait PipeObserver: Send + Sync {
     /// Pipe `pipe_id` (configured with `use_key`) finished with `result` after `elapsed`
     /// (params rendering included).
     fn pipe_finished(&self, pipe_id: &str, use_key: &str, result: &PipeResult, elapsed: Duration);
+
+    /// An orchestrator cycle finished with `result` after `elapsed` (`None`: it raised an
+    /// exception). The default ignores it.
+    fn cycle_finished(&self, result: Option<&PipeResult>, elapsed: Duration) {
+        let _ = (result, elapsed);
+    }
 }
 
 /// Shows that an observer is there, not what it is.
@@ -40,6 +48,7 @@ struct Inner {
     shutdown: CancellationToken,
     observers: Observers,
     work: Option<Arc<dyn WorkTracker>>,
+    triggers: Arc<TriggerBus>,
 }
 
 impl Default for Inner {
@@ -49,6 +58,7 @@ impl Default for Inner {
             shutdown: CancellationToken::new(),
             observers: Observers(Vec::new()),
             work: None,
+            triggers: Arc::default(),
         }
     }
 }
@@ -98,6 +108,23 @@ impl RunControl {
         }
     }
 
+    /// Sleeps between two orchestrator cycles: for `duration`, waking early when a trigger is
+    /// fired from outside ([`RunControl::triggers`]) or a stop is requested. Returns `false`
+    /// when it was woken by a stop request.
+    pub async fn sleep_between_cycles(&self, duration: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(duration) => true,
+            () = self.inner.triggers.requested() => true,
+            () = self.inner.shutdown.cancelled() => false,
+        }
+    }
+
+    /// Requests to fire trigger pipes from outside (`POST /trigger/<id>`): a trigger pipe
+    /// fires when [`TriggerBus::take`] says it was asked to.
+    pub fn triggers(&self) -> &TriggerBus {
+        &self.inner.triggers
+    }
+
     /// The tracker of units of work ([`crate::work`]), when the engine keeps one.
     pub fn work_tracker(&self) -> Option<&Arc<dyn WorkTracker>> {
         self.inner.work.as_ref()
@@ -112,6 +139,7 @@ impl RunControl {
                 shutdown: self.inner.shutdown.clone(),
                 observers: Observers(self.inner.observers.0.clone()),
                 work: Some(tracker),
+                triggers: Arc::clone(&self.inner.triggers),
             }),
         }
     }
@@ -128,6 +156,14 @@ impl RunControl {
             observer.pipe_finished(pipe_id, use_key, result, elapsed);
         }
     }
+
+    /// Tells every observer that an orchestrator cycle finished (`None`: it raised an
+    /// exception).
+    pub fn cycle_finished(&self, result: Option<&PipeResult>, elapsed: Duration) {
+        for observer in &self.inner.observers.0 {
+            observer.cycle_finished(result, elapsed);
+        }
+    }
 }
 
 /// Options of a [`RunControl`].
@@ -136,6 +172,7 @@ pub struct RunControlBuilder {
     once: bool,
     shutdown: Option<CancellationToken>,
     observers: Vec<Arc<dyn PipeObserver>>,
+    triggers: Option<Arc<TriggerBus>>,
 }
 
 impl fmt::Debug for RunControlBuilder {
@@ -167,6 +204,18 @@ impl RunControlBuilder {
         self
     }
 
+    /// Tells an observer that is shared with others (metrics) about every executed pipe.
+    pub fn shared_observer(mut self, observer: Arc<dyn PipeObserver>) -> Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Uses `bus` for triggers fired from outside (the listener holds it too).
+    pub fn triggers(mut self, bus: Arc<TriggerBus>) -> Self {
+        self.triggers = Some(bus);
+        self
+    }
+
     /// Finishes the control.
     pub fn build(self) -> RunControl {
         RunControl {
@@ -175,6 +224,7 @@ impl RunControlBuilder {
                 shutdown: self.shutdown.unwrap_or_default(),
                 observers: Observers(self.observers),
                 work: None,
+                triggers: self.triggers.unwrap_or_default(),
             }),
         }
     }

@@ -4,6 +4,7 @@ mod context;
 mod control;
 pub(crate) mod node;
 mod result;
+mod triggers;
 
 use std::fmt;
 
@@ -11,6 +12,7 @@ pub use context::PipeContext;
 pub use control::{PipeObserver, RunControl, RunControlBuilder};
 pub use node::{PipeNode, PreparedParams};
 pub use result::{PipeResult, PipeState};
+pub use triggers::{FireError, TriggerBus};
 
 use crate::params::Params;
 use crate::service::{StartContext, StartError};
@@ -66,5 +68,13 @@ pub trait Pipe: fmt::Debug + Send + Sync + 'static {
     ) -> Result<(), StartError> {
         let _ = (params, ctx);
         Ok(())
+    }
+
+    /// Whether this pipe is a trigger that can be fired from outside the pipeline
+    /// (`POST /trigger/<id>` of `otai run --listen`): such a pipe fires, whatever else it
+    /// waits for, when [`TriggerBus::take`] of [`RunControl::triggers`] with its id says
+    /// so. The default is `false`: the listener refuses to fire the pipe.
+    fn is_trigger(&self) -> bool {
+        false
     }
 }

@@ -24,6 +24,8 @@ pub(crate) trait ErasedPipe: Send + Sync + fmt::Debug {
         params: &PreparedParams<'_>,
         ctx: &StartContext<'_>,
     ) -> Result<(), StartError>;
+
+    fn is_trigger(&self) -> bool;
 }
 
 #[derive(Debug)]
@@ -59,6 +61,10 @@ impl<P: Pipe> ErasedPipe for TypedPipe<P> {
         ctx: &StartContext<'_>,
     ) -> Result<(), StartError> {
         self.0.prepare(params, ctx).await
+    }
+
+    fn is_trigger(&self) -> bool {
+        self.0.is_trigger()
     }
 }
 
@@ -137,6 +143,11 @@ impl PipeNode {
     /// The registry key the pipe was configured with.
     pub fn use_key(&self) -> &str {
         &self.inner.use_key
+    }
+
+    /// Whether the pipe is a trigger that can be fired from outside ([`Pipe::is_trigger`]).
+    pub fn is_trigger(&self) -> bool {
+        self.inner.pipe.is_trigger()
     }
 
     /// Renders the params against `ctx` and runs the pipe. Never panics on bad data: a

@@ -8,9 +8,9 @@ use super::{Builder, RendererMissing};
 use crate::engine::issue::Issue;
 use crate::engine::pipeline::ServiceSummary;
 use crate::engine::spec::ServiceSpec;
-use crate::engine::work::TicketGate;
+use crate::engine::work::{ObservedClassifier, TicketGate};
 use crate::injectable::{BuildContext, Constructor, InjectableKind};
-use crate::interfaces::{TemplateRenderer, TicketSystem};
+use crate::interfaces::{ClassificationService, TemplateRenderer, TicketSystem};
 use crate::pipe::PipeContext;
 use crate::registry::RegisteredInjectable;
 use crate::service::Interface;
@@ -237,8 +237,11 @@ impl<'a> Builder<'a> {
             Ok(mut instance) => {
                 let ledger = Arc::clone(&self.ledger);
                 let id = service.id.clone();
-                instance.wrap::<dyn TicketSystem>(move |inner| {
-                    Arc::new(TicketGate::new(&id, inner, ledger))
+                instance.wrap::<dyn TicketSystem>(|inner| {
+                    Arc::new(TicketGate::new(&id, inner, Arc::clone(&ledger)))
+                });
+                instance.wrap::<dyn ClassificationService>(move |inner| {
+                    Arc::new(ObservedClassifier::new(&id, inner, ledger))
                 });
                 self.services.insert(service.id.clone(), Arc::new(instance));
                 self.service_order

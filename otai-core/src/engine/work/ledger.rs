@@ -193,6 +193,11 @@ impl Ledger {
         }
     }
 
+    /// How many tickets are in work now (handed out to a unit that has not finished).
+    pub fn in_work(&self) -> usize {
+        self.state().live.len()
+    }
+
     /// When the earliest unfinished ticket (not one set aside) is due, if any is waiting.
     pub fn next_retry(&self) -> Option<Duration> {
         let now = now_ms();

@@ -21,6 +21,7 @@
 //!   after a restart with the same decisions file);
 //! * with several workers, each hands out only its [`Partition`] of the tickets.
 
+mod classify;
 mod decision;
 mod gate;
 mod journal;
@@ -36,6 +37,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub(crate) use classify::ObservedClassifier;
 pub(crate) use decision::PipeReads;
 pub use decision::{read_decisions, Decision, DecisionsFile};
 pub(crate) use gate::TicketGate;
@@ -43,7 +45,7 @@ pub use journal::JournalError;
 pub use ledger::{Activity, JournalSummary, Ledger};
 pub use partition::{Partition, PartitionError};
 
-use crate::interfaces::TicketSystemError;
+use crate::interfaces::{ClassificationError, TicketSystemError};
 
 /// How a pipeline works through tickets; see the [module docs](self).
 #[derive(Clone)]
@@ -140,6 +142,18 @@ pub trait WorkEvents: fmt::Debug + Send + Sync {
     /// A unit finished with one of its tickets.
     fn ticket_settled(&self, service: &str, ticket: &str, outcome: TicketOutcome) {
         let _ = (service, ticket, outcome);
+    }
+
+    /// Classification service `service` classified a text with `model` in `elapsed`, or
+    /// failed with `error`.
+    fn classification(
+        &self,
+        service: &str,
+        model: &str,
+        elapsed: Duration,
+        error: Option<&ClassificationError>,
+    ) {
+        let _ = (service, model, elapsed, error);
     }
 }
 
