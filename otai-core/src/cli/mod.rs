@@ -17,6 +17,7 @@
 mod check;
 mod plugins;
 mod run;
+mod shadow_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Validate a config completely without running anything; `--online` also starts every
     /// service (connects, authenticates, loads models).
     Check(check::CheckArgs),
+    /// Score the decisions of a run (`run --decisions FILE`, usually a dry run) against what
+    /// the tickets hold now: per field and label, by confidence threshold.
+    ShadowReport(shadow_report::ShadowReportArgs),
     /// List the linked plugins and every registry key with its kind and interfaces.
     Plugins(plugins::PluginsArgs),
     /// Print the JSON Schema of config files, including every injectable's params.
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> ExitCode {
         },
         Command::Check(args) => check::check(&args, cli.log_json),
         Command::Run(args) => run::run(&args, cli.log_json),
+        Command::ShadowReport(args) => shadow_report::run(&args, cli.log_json),
     }
 }
 

@@ -50,6 +50,9 @@ struct State {
     live: BTreeMap<TicketKey, u64>,
     /// Tickets a dry run decided.
     decided: BTreeSet<TicketKey>,
+    /// The fields a dry run proposed a value for: (service, ticket, step, field). A ticket
+    /// tried again after a failure does not record the same decision twice.
+    proposed: BTreeSet<(String, String, String, String)>,
     /// The highest numeric note id seen, per service.
     note_floor: BTreeMap<String, u64>,
 }
@@ -116,7 +119,10 @@ impl Ledger {
 
     /// Applies `options`: opens the journal (taking over what a previous process left) and,
     /// for a dry run with a decisions file, reads the tickets decided before.
-    pub(crate) fn configure(&self, mut options: WorkOptions) -> Result<JournalSummary, JournalError> {
+    pub(crate) fn configure(
+        &self,
+        mut options: WorkOptions,
+    ) -> Result<JournalSummary, JournalError> {
         if let Some(file) = &options.decisions {
             options.events.push(Arc::new(file.clone()));
         }
@@ -154,17 +160,15 @@ impl Ledger {
         if options.dry_run {
             if let Some(file) = &options.decisions {
                 if file.path().exists() {
-                    let decided = read_decisions(file.path()).map_err(|error| {
-                        JournalError::Storage {
+                    let decided =
+                        read_decisions(file.path()).map_err(|error| JournalError::Storage {
                             path: file.path().to_owned(),
                             source: error.into(),
-                        }
-                    })?;
+                        })?;
                     for decision in decided.iter().filter(|d| d.dry_run) {
-                        if let Some(ticket) = &decision.ticket_id {
-                            state
-                                .decided
-                                .insert((decision.service.clone(), ticket.clone()));
+                        if let Some(key) = proposal(decision) {
+                            state.decided.insert((key.0.clone(), key.1.clone()));
+                            state.proposed.insert(key);
                         }
                     }
                     summary.decided = state.decided.len();
@@ -436,13 +440,17 @@ impl Ledger {
 
     /// Tells every listener about `decision` and logs it in one line.
     pub(crate) fn decide(&self, decision: &Decision) {
-        tracing::info!(
-            ticket = decision.ticket_id.as_deref().unwrap_or("-"),
-            field = %decision.field,
-            dry_run = decision.dry_run,
-            "{}",
-            decision.log_line()
-        );
+        if let Some(key) = proposal(decision) {
+            if !self.state().proposed.insert(key) {
+                tracing::debug!(
+                    "{} (decided before; not recorded again)",
+                    decision.log_line()
+                );
+                return;
+            }
+        }
+        // The line alone, as the docs show it; the structured record is the decisions file.
+        tracing::info!("{}", decision.log_line());
         for events in self.events() {
             events.decision(decision);
         }
@@ -489,16 +497,18 @@ impl Ledger {
                     let (step, cause) = failed_step
                         .clone()
                         .unwrap_or_else(|| ("-".to_owned(), result.message.clone()));
-                    let record = state.records.entry(ticket.key.clone()).or_insert_with(|| {
-                        TicketRecord {
-                            service: ticket.key.0.clone(),
-                            ticket: ticket.key.1.clone(),
-                            state: TicketState::InFlight { since: now_ms() },
-                            criteria: None,
-                            writes: BTreeMap::new(),
-                            before: None,
-                        }
-                    });
+                    let record =
+                        state
+                            .records
+                            .entry(ticket.key.clone())
+                            .or_insert_with(|| TicketRecord {
+                                service: ticket.key.0.clone(),
+                                ticket: ticket.key.1.clone(),
+                                state: TicketState::InFlight { since: now_ms() },
+                                criteria: None,
+                                writes: BTreeMap::new(),
+                                before: None,
+                            });
                     if record.criteria.is_none() {
                         record.criteria = ticket.criteria.clone();
                     }
@@ -549,6 +559,24 @@ impl Ledger {
             }
         }
     }
+}
+
+/// What identifies a dry run's proposal: (service, ticket, step, field — for a note, with
+/// its content, since one step may add several); `None` for a live decision or one without
+/// a ticket.
+fn proposal(decision: &Decision) -> Option<(String, String, String, String)> {
+    let ticket = decision.ticket_id.as_ref().filter(|_| decision.dry_run)?;
+    let field = if decision.field == "note" {
+        format!("note {}", decision.value)
+    } else {
+        decision.field.clone()
+    };
+    Some((
+        decision.service.clone(),
+        ticket.clone(),
+        decision.step.clone().unwrap_or_default(),
+        field,
+    ))
 }
 
 /// Counts a failed attempt on `record` and logs it; returns where the ticket stands.
