@@ -228,7 +228,7 @@ fn heat_map(confusion: &Confusion) -> Result<String, FigureError> {
         .map(|l| l.chars().count())
         .max()
         .unwrap_or(1) as i32;
-    let margin = 16 + longest * 7;
+    let margin = 16 + longest * 8;
     let size = (
         u32::try_from(margin + n * CELL + 16).unwrap_or(400),
         u32::try_from(margin + n * CELL + 16).unwrap_or(400),
@@ -245,7 +245,8 @@ fn heat_map(confusion: &Confusion) -> Result<String, FigureError> {
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(&failed)?;
-        let font = ("sans-serif", 12).into_font();
+        // plotters draws text at 1/1.24 of the size asked for: 15 shows as about 12 px.
+        let font = ("sans-serif", 15).into_font();
         let centered = Pos::new(HPos::Center, VPos::Center);
         for (i, label) in confusion.labels.iter().enumerate() {
             let at = margin + i as i32 * CELL + CELL / 2;
@@ -305,11 +306,14 @@ fn curve(points: &[ThresholdPoint]) -> Result<String, FigureError> {
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(36)
-            .y_label_area_size(48)
+            .y_label_area_size(64)
             .build_cartesian_2d(low..high, 0.0..1.0)
             .map_err(&failed)?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 15))
             .x_desc("confidence threshold")
             .y_desc("share")
             .y_label_formatter(&|v| format!("{:.0} %", v * 100.0))
@@ -349,6 +353,7 @@ fn curve(points: &[ThresholdPoint]) -> Result<String, FigureError> {
             .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
+            .label_font(("sans-serif", 15))
             .draw()
             .map_err(&failed)?;
         root.present().map_err(&failed)?;

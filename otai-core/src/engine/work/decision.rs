@@ -496,6 +496,60 @@ mod tests {
     }
 
     #[test]
+    fn scoring_reads_strictly_and_names_the_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("decisions.jsonl");
+        let write = TicketWrite::Update(TicketUpdate::new("7").with_changes(TicketChanges {
+            queue: Some(UnifiedEntity::named("Billing")),
+            ..TicketChanges::default()
+        }));
+        let decision =
+            decisions_of("s", &write, None, None, None, true, Some("7".into())).remove(0);
+        let line = serde_json::to_string(&decision).unwrap();
+        for name in ["step", "before", "confidence", "classification", "subject"] {
+            assert!(
+                line.contains(&format!("\"{name}\":null")),
+                "{name} in {line}"
+            );
+        }
+        std::fs::write(&path, format!("{line}\n\n{line}\n")).unwrap();
+        assert_eq!(load_decisions(&path).unwrap().len(), 2);
+        std::fs::write(&path, format!("{line}\n{{\"field\": 1}}\n")).unwrap();
+        let error = load_decisions(&path).unwrap_err();
+        assert!(
+            matches!(error, DecisionsError::Line { line: 2, .. }),
+            "{error}"
+        );
+        assert!(error
+            .to_string()
+            .starts_with(&format!("{}:2: not a decision", path.display())));
+        assert!(matches!(
+            load_decisions(&dir.path().join("missing")),
+            Err(DecisionsError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn field_values_read_as_decisions_show_them() {
+        let mut ticket = UnifiedTicket {
+            subject: Some("Rechnung".into()),
+            queue: Some(UnifiedEntity::named("Billing")),
+            priority: Some(UnifiedEntity {
+                id: Some("3".into()),
+                name: None,
+            }),
+            ..UnifiedTicket::default()
+        };
+        ticket.extra.insert("Category".into(), json!("invoice"));
+        assert_eq!(field_value(&ticket, "queue"), json!("Billing"));
+        assert_eq!(field_value(&ticket, "priority"), json!("#3"));
+        assert_eq!(field_value(&ticket, "subject"), json!("Rechnung"));
+        assert_eq!(field_value(&ticket, "extra.Category"), json!("invoice"));
+        assert_eq!(field_value(&ticket, "state"), Value::Null);
+        assert_eq!(field_value(&ticket, "note"), Value::Null);
+    }
+
+    #[test]
     fn the_file_appends_lines_that_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("decisions.jsonl");
