@@ -237,7 +237,7 @@ async fn the_report_scores_a_dry_run_against_what_agents_chose() {
     );
     assert_eq!(report.status.code(), Some(0), "{}", all_output(&report));
     let expected = format!(
-        "Shadow report of {decisions_arg}: 16 ticket(s) decided, 1 gone; 32 note(s) and create(s) not scored\n{TABLE}"
+        "Shadow report of {decisions_arg}: 16 ticket(s) decided, 1 gone, 3 untouched; 32 note(s) and create(s) not scored\n{TABLE}"
     );
     assert_eq!(String::from_utf8_lossy(&report.stdout), expected);
     // It read the tickets and wrote nothing.
@@ -270,7 +270,10 @@ fn check_json(report: &Value, decisions: &str) {
     assert_eq!(report["decisions_file"], decisions);
     assert_eq!(report["decisions"], 64);
     assert_eq!(report["not_scored"], 32);
-    assert_eq!(report["tickets"], json!({"decided": 16, "gone": 1}));
+    assert_eq!(
+        report["tickets"],
+        json!({"decided": 16, "gone": 1, "untouched": 3})
+    );
     assert_eq!(
         report["overall"],
         json!({"decisions": 32, "scored": 17, "correct": 12, "accuracy": 12.0 / 17.0, "untouched": 13, "gone": 2})
@@ -350,7 +353,7 @@ fn check_html(html: &str) {
         assert!(!html.contains(outside), "{outside} in the report");
     }
     assert!(html.contains(
-        "Tickets decided: <span data-metric=\"tickets_decided\">16</span>, gone: <span data-metric=\"tickets_gone\">1</span>"
+        "Tickets decided: <span data-metric=\"tickets_decided\">16</span>, gone: <span data-metric=\"tickets_gone\">1</span>, untouched: <span data-metric=\"tickets_untouched\">3</span>"
     ));
     let section = |field: &str| -> &str {
         let start = html

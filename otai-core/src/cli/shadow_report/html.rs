@@ -63,11 +63,13 @@ pub(super) fn render(report: &ShadowReport) -> Result<String, FigureError> {
          <h1>Shadow report</h1>\n\
          <p>Decisions from <code>{file}</code> compared with what the tickets hold now. \
          Tickets decided: <span data-metric=\"tickets_decided\">{decided}</span>, gone: \
-         <span data-metric=\"tickets_gone\">{gone}</span>; notes and creates not scored: \
+         <span data-metric=\"tickets_gone\">{gone}</span>, untouched: \
+         <span data-metric=\"tickets_untouched\">{untouched}</span>; notes and creates not scored: \
          <span data-metric=\"not_scored\">{not_scored}</span>.</p>\n",
         file = escape(&report.decisions_file),
         decided = scores.tickets.decided,
         gone = scores.tickets.gone,
+        untouched = scores.tickets.untouched,
         not_scored = report.not_scored,
     );
     out.push_str("<h2>Overall</h2>\n");

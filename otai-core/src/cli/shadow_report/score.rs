@@ -102,6 +102,8 @@ pub struct TicketCounts {
     pub decided: usize,
     /// Of them, no longer in the ticket system.
     pub gone: usize,
+    /// Of them, no field touched by an agent yet (every decided field untouched).
+    pub untouched: usize,
 }
 
 /// How the decided fields count.
@@ -229,10 +231,15 @@ pub fn score(cases: &[Case]) -> Report {
         .filter(|c| c.now == Now::Gone)
         .map(|c| &c.ticket)
         .collect();
+    let mut touched: BTreeMap<&(String, String), bool> = BTreeMap::new();
+    for case in cases {
+        *touched.entry(&case.ticket).or_default() |= case.verdict() != Verdict::Untouched;
+    }
     Report {
         tickets: TicketCounts {
             decided: decided.len(),
             gone: gone.len(),
+            untouched: touched.values().filter(|touched| !**touched).count(),
         },
         overall,
         fields,
@@ -411,7 +418,8 @@ mod tests {
             report.tickets,
             TicketCounts {
                 decided: 6,
-                gone: 1
+                gone: 1,
+                untouched: 1
             }
         );
     }
@@ -508,6 +516,10 @@ mod tests {
         assert_eq!(report.overall.untouched, 2);
         assert_eq!(report.overall.decisions, 7);
         assert_eq!(report.tickets.decided, 6);
+        assert_eq!(
+            report.tickets.untouched, 1,
+            "ticket 5; ticket 1's queue was moved"
+        );
         assert_eq!(score(&[]).overall.accuracy, None);
     }
 }

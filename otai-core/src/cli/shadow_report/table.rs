@@ -66,8 +66,12 @@ pub(super) fn render(report: &ShadowReport) -> String {
     let scores = &report.scores;
     let _ = writeln!(
         out,
-        "Shadow report of {}: {} ticket(s) decided, {} gone; {} note(s) and create(s) not scored",
-        report.decisions_file, scores.tickets.decided, scores.tickets.gone, report.not_scored
+        "Shadow report of {}: {} ticket(s) decided, {} gone, {} untouched; {} note(s) and create(s) not scored",
+        report.decisions_file,
+        scores.tickets.decided,
+        scores.tickets.gone,
+        scores.tickets.untouched,
+        report.not_scored
     );
     let _ = writeln!(out, "overall: {}", counts_line(&scores.overall));
     for field in &scores.fields {
