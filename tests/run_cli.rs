@@ -186,16 +186,10 @@ fn until_idle_sets_aside_tickets_that_keep_failing_and_exits_1() {
     for ticket in ["1", "2"] {
         let reported: Vec<&str> = stderr
             .lines()
-            .filter(|line| {
-                line.contains("ERROR") && line.contains(&format!("ticket {ticket} set aside"))
-            })
+            .filter(|line| line.contains("ERROR") && line.contains(&format!("ticket {ticket} set aside")))
             .collect();
         assert_eq!(reported.len(), 1, "{stderr}");
-        assert!(
-            reported[0].contains("unknown model `queue2`"),
-            "{}",
-            reported[0]
-        );
+        assert!(reported[0].contains("unknown model `queue2`"), "{}", reported[0]);
     }
 }
 

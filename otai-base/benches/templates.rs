@@ -4,8 +4,8 @@
 //! does at load time.
 
 use criterion::{black_box, criterion_main, Criterion};
-use otai::interfaces::TemplateRenderer;
 use otai::interfaces::TicketSystemExt;
+use otai::interfaces::TemplateRenderer;
 use otai::value::{json, Map, Value};
 use otai::{PipeContext, PipeResult};
 use otai_base::services::JinjaRenderer;

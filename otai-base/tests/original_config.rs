@@ -8,9 +8,9 @@ mod support;
 
 use std::path::Path;
 
+use otai::interfaces::TicketSystemExt;
 use otai::config::load_str;
 use otai::engine::RunControl;
-use otai::interfaces::TicketSystemExt;
 use otai::interfaces::{TicketSearchCriteria, TicketSystem};
 use otai::AppConfig;
 

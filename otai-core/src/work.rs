@@ -110,11 +110,7 @@ where
     let step = current_step();
     async move {
         match (unit, step) {
-            (Some(unit), Some(step)) => {
-                CURRENT_UNIT
-                    .scope(unit, CURRENT_STEP.scope(step, work))
-                    .await
-            }
+            (Some(unit), Some(step)) => CURRENT_UNIT.scope(unit, CURRENT_STEP.scope(step, work)).await,
             (Some(unit), None) => CURRENT_UNIT.scope(unit, work).await,
             (None, Some(step)) => CURRENT_STEP.scope(step, work).await,
             (None, None) => work.await,

@@ -133,11 +133,7 @@ impl Pipe for ForEachPipe {
             match running.join_next().await {
                 Some(Ok(outcome)) => outcomes.push(outcome),
                 Some(Err(error)) => {
-                    let reason = if error.is_panic() {
-                        "panicked"
-                    } else {
-                        "was cancelled"
-                    };
+                    let reason = if error.is_panic() { "panicked" } else { "was cancelled" };
                     tracing::error!("a for-each item {reason}");
                     outcomes.push(ItemOutcome {
                         index: usize::MAX,
@@ -161,10 +157,10 @@ fn summarize(outcomes: Vec<ItemOutcome>, total: usize, stopped: usize) -> PipeRe
     for outcome in outcomes {
         let state = if outcome.result.has_failed() {
             failed += 1;
-            let name = outcome.id.as_ref().map_or_else(
-                || format!("item {}", outcome.index),
-                |id| format!("item {id}"),
-            );
+            let name = outcome
+                .id
+                .as_ref()
+                .map_or_else(|| format!("item {}", outcome.index), |id| format!("item {id}"));
             failures.push(format!("{name}: {}", outcome.result.message));
             "failed"
         } else if outcome.result.was_skipped() {
@@ -190,11 +186,12 @@ fn summarize(outcomes: Vec<ItemOutcome>, total: usize, stopped: usize) -> PipeRe
     data.insert("succeeded".to_owned(), Value::from(succeeded));
     data.insert("failed".to_owned(), Value::from(failed));
     data.insert("skipped".to_owned(), Value::from(skipped));
-    let summary =
-        format!("{succeeded} of {total} item(s) succeeded, {failed} failed, {skipped} skipped");
+    let summary = format!("{succeeded} of {total} item(s) succeeded, {failed} failed, {skipped} skipped");
     if failed > 0 {
-        let mut result =
-            PipeResult::success(data).with_message(format!("{summary}: {}", failures.join("; ")));
+        let mut result = PipeResult::success(data).with_message(format!(
+            "{summary}: {}",
+            failures.join("; ")
+        ));
         result.state = otai::PipeState::Failed;
         result
     } else {

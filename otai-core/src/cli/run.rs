@@ -51,12 +51,7 @@ pub struct RunArgs {
 
     /// This worker's share when several `otai` processes work on one ticket system:
     /// INDEX/COUNT (e.g. `0/2` and `1/2`); each handles only its share of the tickets.
-    #[arg(
-        long,
-        value_name = "INDEX/COUNT",
-        env = "OTAI_WORKER",
-        default_value = "0/1"
-    )]
+    #[arg(long, value_name = "INDEX/COUNT", env = "OTAI_WORKER", default_value = "0/1")]
     pub worker: Partition,
 
     /// After SIGINT/SIGTERM, how long tickets in flight may take to finish before the process
@@ -153,11 +148,7 @@ fn work_options(args: &RunArgs) -> Result<WorkOptions, String> {
 }
 
 /// Opens the journal and says at start how the run works.
-fn configure_work(
-    pipeline: &Pipeline,
-    options: WorkOptions,
-    args: &RunArgs,
-) -> Result<(), ExitCode> {
+fn configure_work(pipeline: &Pipeline, options: WorkOptions, args: &RunArgs) -> Result<(), ExitCode> {
     let dry_run = options.dry_run;
     let partition = options.partition;
     let summary = pipeline.configure_work(options).map_err(|error| {
@@ -278,9 +269,7 @@ async fn until_idle(pipeline: &Pipeline, control: &RunControl) -> ExitCode {
                 ));
                 return ExitCode::from(EXIT_FAILED);
             }
-            control
-                .sleep(Duration::from_secs(1) * failed_in_a_row)
-                .await;
+            control.sleep(Duration::from_secs(1) * failed_in_a_row).await;
             continue;
         }
         if let Some(wait) = ledger.next_retry() {
@@ -376,10 +365,7 @@ mod tests {
         );
         if let (Some(one), Some(two)) = (one, two) {
             let one = one.to_string_lossy().into_owned();
-            assert!(
-                one.contains("routing-") && one.ends_with(".journal"),
-                "{one}"
-            );
+            assert!(one.contains("routing-") && one.ends_with(".journal"), "{one}");
             assert!(two.to_string_lossy().ends_with("-worker-1-of-2.journal"));
         }
     }

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::issue::Issue;
-use super::work::{JournalError, JournalSummary, Ledger, WorkOptions};
 use crate::app_config::AppConfig;
 use crate::interfaces::TemplateRenderer;
 use crate::path::ConfigPath;
@@ -12,6 +11,7 @@ use crate::pipe::{PipeContext, PipeNode, PipeResult, RunControl};
 use crate::registry::ComponentRegistry;
 use crate::service::ServiceInstance;
 use crate::work::WorkTracker;
+use super::work::{JournalError, JournalSummary, Ledger, WorkOptions};
 
 /// Services of a built pipeline, by id.
 pub type PipelineServices = BTreeMap<String, Arc<ServiceInstance>>;

@@ -122,10 +122,7 @@ impl TicketSystem for FakeTickets {
     }
     async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
         Ok(WriteReceipt::new(
-            write
-                .ticket_id()
-                .cloned()
-                .unwrap_or_else(|| TicketId::from("1")),
+            write.ticket_id().cloned().unwrap_or_else(|| TicketId::from("1")),
         ))
     }
 }
@@ -221,10 +218,7 @@ impl TicketSystem for Chained {
     }
     async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
         Ok(WriteReceipt::new(
-            write
-                .ticket_id()
-                .cloned()
-                .unwrap_or_else(|| TicketId::from("1")),
+            write.ticket_id().cloned().unwrap_or_else(|| TicketId::from("1")),
         ))
     }
 }

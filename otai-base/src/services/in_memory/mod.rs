@@ -297,11 +297,7 @@ impl Store {
                 let line = if changed.is_empty() {
                     format!("ticket {id} {:?}: nothing to change", short_subject(ticket))
                 } else {
-                    format!(
-                        "ticket {id} {:?}: {}",
-                        short_subject(ticket),
-                        changed.join(", ")
-                    )
+                    format!("ticket {id} {:?}: {}", short_subject(ticket), changed.join(", "))
                 };
                 let receipt = WriteReceipt::new(id).with_note_id(note_id);
                 Ok((next, receipt, line))

@@ -23,12 +23,12 @@ use std::sync::Arc;
 use super::issue::Issue;
 use super::pipeline::{Pipeline, PipelineServices, ServiceSummary};
 use super::spec::{OrchestratorSpec, PipeSpec, PipelineSpec};
-use super::work::{Ledger, PipeReads};
 use crate::app_config::AppConfig;
 use crate::interfaces::TemplateRenderer;
 use crate::path::ConfigPath;
 use crate::pipe::PipeNode;
 use crate::registry::ComponentRegistry;
+use super::work::{Ledger, PipeReads};
 
 /// The state of one build: what is resolved and built so far, and every issue found.
 pub(super) struct Builder<'a> {

@@ -21,8 +21,8 @@ use super::journal::{TicketKey, WriteRecord};
 use super::ledger::{note_outage, Ledger};
 use super::unit::Unit;
 use crate::interfaces::{
-    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, TicketWrite, UnifiedTicket,
-    WriteCheck, WriteReceipt, WriteStatus,
+    TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, TicketWrite,
+    UnifiedTicket, WriteCheck, WriteReceipt, WriteStatus,
 };
 use crate::work::{current_step, current_unit, StepScope, UnitOfWork};
 
@@ -87,12 +87,7 @@ impl TicketGate {
         }
     }
 
-    fn observe(
-        &self,
-        operation: &'static str,
-        elapsed: Duration,
-        error: Option<&TicketSystemError>,
-    ) {
+    fn observe(&self, operation: &'static str, elapsed: Duration, error: Option<&TicketSystemError>) {
         for events in self.ledger.events() {
             events.ticket_call(&self.service, operation, elapsed, error);
         }
@@ -179,13 +174,7 @@ impl TicketGate {
                     if let Some(unit) = unit {
                         unit.wrote(&self.key(receipt.ticket_id.as_str()));
                     }
-                    self.decide(
-                        write,
-                        None,
-                        step,
-                        Some(receipt.ticket_id.to_string()),
-                        false,
-                    );
+                    self.decide(write, None, step, Some(receipt.ticket_id.to_string()), false);
                     return Ok(receipt);
                 }
                 Err(error @ TicketSystemError::Unavailable { .. })
@@ -217,12 +206,7 @@ fn fingerprint(criteria: &TicketSearchCriteria) -> String {
 }
 
 /// The idempotency key of a write: its service, ticket, step and content.
-fn idempotency_key(
-    service: &str,
-    ticket: &str,
-    step: Option<&StepScope>,
-    write: &TicketWrite,
-) -> String {
+fn idempotency_key(service: &str, ticket: &str, step: Option<&StepScope>, write: &TicketWrite) -> String {
     let content = serde_json::to_string(write).unwrap_or_default();
     let step = step.map_or("", |s| &*s.pipe_id);
     let hash = [service, ticket, step, content.as_str()]
@@ -354,13 +338,7 @@ impl TicketSystem for TicketGate {
                     Ok(WriteStatus::Applied { note_id }) => {
                         let receipt = WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
                         self.ledger.done(&ticket, &write_key, &receipt).await;
-                        self.decide(
-                            write,
-                            before.as_ref(),
-                            step.as_ref(),
-                            Some(ticket.1.clone()),
-                            false,
-                        );
+                        self.decide(write, before.as_ref(), step.as_ref(), Some(ticket.1.clone()), false);
                         return Ok(receipt);
                     }
                     Ok(WriteStatus::NotApplied) => floor = note_id_floor,
@@ -380,14 +358,7 @@ impl TicketSystem for TicketGate {
         }
         let criteria = unit.and_then(|unit| unit.criteria(&ticket));
         self.ledger
-            .intend(
-                &ticket,
-                &write_key,
-                write,
-                floor.clone(),
-                criteria,
-                before.clone(),
-            )
+            .intend(&ticket, &write_key, write, floor.clone(), criteria, before.clone())
             .await
             .map_err(|error| TicketSystemError::backend("journal", error))?;
         let mut attempt = 0;
@@ -399,13 +370,7 @@ impl TicketSystem for TicketGate {
             let error = match outcome {
                 Ok(receipt) => {
                     self.ledger.done(&ticket, &write_key, &receipt).await;
-                    self.decide(
-                        write,
-                        before.as_ref(),
-                        step.as_ref(),
-                        Some(ticket.1.clone()),
-                        false,
-                    );
+                    self.decide(write, before.as_ref(), step.as_ref(), Some(ticket.1.clone()), false);
                     return Ok(receipt);
                 }
                 Err(error) => error,
@@ -420,13 +385,7 @@ impl TicketSystem for TicketGate {
                                 WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
                             tracing::info!(ticket = %ticket.1, "the {} had taken effect; not sent again", write.operation());
                             self.ledger.done(&ticket, &write_key, &receipt).await;
-                            self.decide(
-                                write,
-                                before.as_ref(),
-                                step.as_ref(),
-                                Some(ticket.1.clone()),
-                                false,
-                            );
+                            self.decide(write, before.as_ref(), step.as_ref(), Some(ticket.1.clone()), false);
                             return Ok(receipt);
                         }
                         Ok(WriteStatus::NotApplied) if retry => {
@@ -457,10 +416,7 @@ impl TicketSystem for TicketGate {
         }
     }
 
-    async fn check_applied(
-        &self,
-        check: &WriteCheck<'_>,
-    ) -> Result<WriteStatus, TicketSystemError> {
+    async fn check_applied(&self, check: &WriteCheck<'_>) -> Result<WriteStatus, TicketSystemError> {
         self.inner.check_applied(check).await
     }
 }
@@ -483,10 +439,7 @@ mod tests {
             ..a.clone()
         };
         assert_eq!(fingerprint(&a), fingerprint(&b));
-        assert_ne!(
-            fingerprint(&a),
-            fingerprint(&TicketSearchCriteria::default())
-        );
+        assert_ne!(fingerprint(&a), fingerprint(&TicketSearchCriteria::default()));
     }
 
     #[test]

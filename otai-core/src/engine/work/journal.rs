@@ -26,9 +26,7 @@ pub(crate) type TicketKey = (String, String);
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `ms` from now.
@@ -230,11 +228,7 @@ impl Journal {
 
     /// Stores `record` (replacing the one of its ticket). `durable`: on disk when this
     /// returns (an intent that must survive a crash); otherwise with the next durable commit.
-    pub(crate) async fn put(
-        &self,
-        record: &TicketRecord,
-        durable: bool,
-    ) -> Result<(), JournalError> {
+    pub(crate) async fn put(&self, record: &TicketRecord, durable: bool) -> Result<(), JournalError> {
         let Ok(value) = serde_json::to_vec(record) else {
             return Ok(());
         };

@@ -119,10 +119,7 @@ impl Ledger {
 
     /// Applies `options`: opens the journal (taking over what a previous process left) and,
     /// for a dry run with a decisions file, reads the tickets decided before.
-    pub(crate) fn configure(
-        &self,
-        mut options: WorkOptions,
-    ) -> Result<JournalSummary, JournalError> {
+    pub(crate) fn configure(&self, mut options: WorkOptions) -> Result<JournalSummary, JournalError> {
         if let Some(file) = &options.decisions {
             options.events.push(Arc::new(file.clone()));
         }
@@ -160,11 +157,12 @@ impl Ledger {
         if options.dry_run {
             if let Some(file) = &options.decisions {
                 if file.path().exists() {
-                    let decided =
-                        read_decisions(file.path()).map_err(|error| JournalError::Storage {
+                    let decided = read_decisions(file.path()).map_err(|error| {
+                        JournalError::Storage {
                             path: file.path().to_owned(),
                             source: error.into(),
-                        })?;
+                        }
+                    })?;
                     for decision in decided.iter().filter(|d| d.dry_run) {
                         if let Some(key) = proposal(decision) {
                             state.decided.insert((key.0.clone(), key.1.clone()));
@@ -497,18 +495,16 @@ impl Ledger {
                     let (step, cause) = failed_step
                         .clone()
                         .unwrap_or_else(|| ("-".to_owned(), result.message.clone()));
-                    let record =
-                        state
-                            .records
-                            .entry(ticket.key.clone())
-                            .or_insert_with(|| TicketRecord {
-                                service: ticket.key.0.clone(),
-                                ticket: ticket.key.1.clone(),
-                                state: TicketState::InFlight { since: now_ms() },
-                                criteria: None,
-                                writes: BTreeMap::new(),
-                                before: None,
-                            });
+                    let record = state.records.entry(ticket.key.clone()).or_insert_with(|| {
+                        TicketRecord {
+                            service: ticket.key.0.clone(),
+                            ticket: ticket.key.1.clone(),
+                            state: TicketState::InFlight { since: now_ms() },
+                            criteria: None,
+                            writes: BTreeMap::new(),
+                            before: None,
+                        }
+                    });
                     if record.criteria.is_none() {
                         record.criteria = ticket.criteria.clone();
                     }

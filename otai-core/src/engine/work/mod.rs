@@ -36,10 +36,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use decision::PipeReads;
 pub use decision::{
     field_value, load_decisions, read_decisions, Decision, DecisionsError, DecisionsFile,
 };
+pub(crate) use decision::PipeReads;
 pub(crate) use gate::TicketGate;
 pub use journal::JournalError;
 pub use ledger::{Activity, JournalSummary, Ledger};

@@ -33,9 +33,7 @@ impl Partition {
     /// Worker `index` (from 0) of `count`.
     pub fn new(index: u32, count: u32) -> Result<Self, PartitionError> {
         if count == 0 {
-            return Err(PartitionError(
-                "the number of workers must be at least 1".into(),
-            ));
+            return Err(PartitionError("the number of workers must be at least 1".into()));
         }
         if index >= count {
             return Err(PartitionError(format!(
@@ -86,9 +84,9 @@ impl FromStr for Partition {
 
     /// `INDEX/COUNT`, e.g. `0/2`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (index, count) = text
-            .split_once('/')
-            .ok_or_else(|| PartitionError(format!("`{text}` is not INDEX/COUNT (e.g. `0/2`)")))?;
+        let (index, count) = text.split_once('/').ok_or_else(|| {
+            PartitionError(format!("`{text}` is not INDEX/COUNT (e.g. `0/2`)"))
+        })?;
         let number = |part: &str, what: &str| {
             part.trim().parse::<u32>().map_err(|_| {
                 PartitionError(format!("`{text}`: the {what} `{part}` is not a number"))
@@ -113,10 +111,7 @@ mod tests {
     #[test]
     fn every_ticket_has_exactly_one_owner() {
         let workers: Vec<Partition> = (0..3).map(|i| Partition::new(i, 3).unwrap()).collect();
-        for id in (1..200)
-            .map(|n| n.to_string())
-            .chain(["A-7".into(), "x".into()])
-        {
+        for id in (1..200).map(|n| n.to_string()).chain(["A-7".into(), "x".into()]) {
             let owners = workers.iter().filter(|w| w.owns(&id)).count();
             assert_eq!(owners, 1, "ticket {id}");
         }
@@ -125,21 +120,10 @@ mod tests {
 
     #[test]
     fn parses_index_of_count_and_explains_mistakes() {
-        assert_eq!(
-            "1/2".parse::<Partition>().unwrap(),
-            Partition::new(1, 2).unwrap()
-        );
+        assert_eq!("1/2".parse::<Partition>().unwrap(), Partition::new(1, 2).unwrap());
         assert!("2/2".parse::<Partition>().unwrap_err().0.contains("0 to 1"));
-        assert!("1"
-            .parse::<Partition>()
-            .unwrap_err()
-            .0
-            .contains("INDEX/COUNT"));
-        assert!("a/2"
-            .parse::<Partition>()
-            .unwrap_err()
-            .0
-            .contains("index `a`"));
+        assert!("1".parse::<Partition>().unwrap_err().0.contains("INDEX/COUNT"));
+        assert!("a/2".parse::<Partition>().unwrap_err().0.contains("index `a`"));
         assert!(Partition::new(0, 0).is_err());
     }
 }

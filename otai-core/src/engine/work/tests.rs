@@ -174,9 +174,7 @@ fn gate(system: &Flaky, options: WorkOptions) -> (Arc<Ledger>, Arc<dyn TicketSys
 }
 
 fn ctx(ledger: &Arc<Ledger>) -> PipeContext {
-    PipeContext::new(
-        RunControl::new().with_work_tracker(Arc::clone(ledger) as Arc<dyn WorkTracker>),
-    )
+    PipeContext::new(RunControl::new().with_work_tracker(Arc::clone(ledger) as Arc<dyn WorkTracker>))
 }
 
 fn note(body: &str) -> UnifiedNote {
@@ -197,11 +195,7 @@ fn incoming(limit: usize) -> TicketSearchCriteria {
 
 /// One unit like the original demo's: fetch the first ticket, move it, note it; fails when
 /// told to, after the move.
-async fn route_one(
-    system: &Arc<dyn TicketSystem>,
-    ctx: &PipeContext,
-    fail_after_move: bool,
-) -> PipeResult {
+async fn route_one(system: &Arc<dyn TicketSystem>, ctx: &PipeContext, fail_after_move: bool) -> PipeResult {
     run_unit(ctx, None, async {
         let Some(ticket) = system.find_first_ticket(&incoming(1)).await.unwrap() else {
             return PipeResult::skipped("no ticket");
@@ -217,10 +211,7 @@ async fn route_one(
         if fail_after_move {
             return PipeResult::failure("the classifier broke");
         }
-        match system
-            .add_note(id.as_str(), &note("Moved to Billing."))
-            .await
-        {
+        match system.add_note(id.as_str(), &note("Moved to Billing.")).await {
             Ok(()) => PipeResult::success_with("ticket", id.as_str()),
             Err(error) => PipeResult::failure(crate::report(&error)),
         }
@@ -257,11 +248,7 @@ async fn a_rejected_write_is_not_repeated() {
     system.script(&[Some(Fault::Reject)]);
     let result = route_one(&gate, &ctx(&ledger), false).await;
     assert!(result.has_failed());
-    assert!(
-        result.message.contains("no such queue"),
-        "{}",
-        result.message
-    );
+    assert!(result.message.contains("no such queue"), "{}", result.message);
     assert_eq!(system.sent(), 1);
 }
 
@@ -328,13 +315,7 @@ async fn a_ticket_failing_on_its_own_never_blocks_the_queue_and_is_set_aside() {
 #[tokio::test]
 async fn after_max_attempts_a_ticket_is_set_aside() {
     let system = Flaky::with_tickets(&["1"]);
-    let (ledger, gate) = gate(
-        &system,
-        WorkOptions {
-            max_attempts: 2,
-            ..options()
-        },
-    );
+    let (ledger, gate) = gate(&system, WorkOptions { max_attempts: 2, ..options() });
     let ctx = ctx(&ledger);
     for _ in 0..2 {
         let result = run_unit(&ctx, None, async {
@@ -347,11 +328,7 @@ async fn after_max_attempts_a_ticket_is_set_aside() {
     }
     assert_eq!(ledger.activity().set_aside, 1);
     // Set aside: not handed out, nothing left to wait for.
-    assert!(gate
-        .find_first_ticket(&incoming(1))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(gate.find_first_ticket(&incoming(1)).await.unwrap().is_none());
     assert_eq!(ledger.next_retry(), None);
 }
 
@@ -390,24 +367,15 @@ async fn a_dry_run_sends_nothing_and_decides_each_ticket_once() {
         let result = route_one(&gate, &ctx, false).await;
         assert_eq!(result.data["ticket"], expected, "{}", result.message);
     }
-    assert!(
-        route_one(&gate, &ctx, false).await.was_skipped(),
-        "all decided"
-    );
+    assert!(route_one(&gate, &ctx, false).await.was_skipped(), "all decided");
     assert_eq!(system.sent(), 0, "nothing was sent");
-    assert_eq!(
-        system.ticket("1").queue,
-        Some(UnifiedEntity::named("Incoming"))
-    );
+    assert_eq!(system.ticket("1").queue, Some(UnifiedEntity::named("Incoming")));
     let decisions = super::read_decisions(&dir.path().join("d.jsonl")).unwrap();
     let fields: Vec<(&str, &str)> = decisions
         .iter()
         .map(|d| (d.ticket_id.as_deref().unwrap(), d.field.as_str()))
         .collect();
-    assert_eq!(
-        fields,
-        [("1", "queue"), ("1", "note"), ("2", "queue"), ("2", "note")]
-    );
+    assert_eq!(fields, [("1", "queue"), ("1", "note"), ("2", "queue"), ("2", "note")]);
     assert_eq!(decisions[0].before, "Incoming");
     assert!(decisions.iter().all(|d| d.dry_run));
 }
@@ -479,16 +447,9 @@ async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes
     );
     let result = route_one(&gate, &ctx(&ledger), false).await;
     assert_eq!(result.data["ticket"], "1", "{}", result.message);
-    assert_eq!(
-        system.sent(),
-        sent,
-        "neither the move nor the note was sent again"
-    );
+    assert_eq!(system.sent(), sent, "neither the move nor the note was sent again");
     assert_eq!(system.ticket("1").notes.len(), 1);
-    assert_eq!(
-        route_one(&gate, &ctx(&ledger), false).await.data["ticket"],
-        "2"
-    );
+    assert_eq!(route_one(&gate, &ctx(&ledger), false).await.data["ticket"], "2");
 }
 
 #[tokio::test]
@@ -527,8 +488,5 @@ async fn a_field_write_goes_through_the_gate() {
         PipeResult::success(Default::default())
     })
     .await;
-    assert_eq!(
-        system.ticket("1").queue,
-        Some(UnifiedEntity::named("Sales"))
-    );
+    assert_eq!(system.ticket("1").queue, Some(UnifiedEntity::named("Sales")));
 }

@@ -53,9 +53,7 @@ impl Unit {
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, UnitState> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Records that the unit holds `key` (found by `criteria`), keeping what it knew.
@@ -128,11 +126,7 @@ impl Unit {
     pub(crate) fn delegate(&self, subject: &str) -> Vec<UnitTicket> {
         let mut state = self.state();
         let mut handed = Vec::new();
-        for ticket in state
-            .tickets
-            .iter_mut()
-            .filter(|t| t.key.1 == subject && !t.delegated)
-        {
+        for ticket in state.tickets.iter_mut().filter(|t| t.key.1 == subject && !t.delegated) {
             ticket.delegated = true;
             handed.push(UnitTicket {
                 delegated: false,

@@ -17,7 +17,9 @@ use std::fmt;
 
 pub use error::{BoxError, TicketSystemError};
 pub use model::{TicketId, TicketSearchCriteria, UnifiedEntity, UnifiedNote, UnifiedTicket};
-pub use write::{TicketChanges, TicketUpdate, TicketWrite, WriteCheck, WriteReceipt, WriteStatus};
+pub use write::{
+    TicketChanges, TicketUpdate, TicketWrite, WriteCheck, WriteReceipt, WriteStatus,
+};
 
 use crate::service::Interface;
 
@@ -56,10 +58,7 @@ pub trait TicketSystem: fmt::Debug + Send + Sync {
     /// Whether a write whose answer got lost took effect. The default reads the ticket and
     /// judges it with [`WriteCheck::judge`]; a create cannot be judged from a ticket and is
     /// [`WriteStatus::Unknowable`].
-    async fn check_applied(
-        &self,
-        check: &WriteCheck<'_>,
-    ) -> Result<WriteStatus, TicketSystemError> {
+    async fn check_applied(&self, check: &WriteCheck<'_>) -> Result<WriteStatus, TicketSystemError> {
         let Some(id) = check.write.ticket_id() else {
             return Ok(WriteStatus::Unknowable);
         };

@@ -262,9 +262,7 @@ impl<'a> WriteCheck<'a> {
         let same = |candidate: &&UnifiedNote| {
             candidate.subject == note.subject && candidate.body.trim() == note.body.trim()
         };
-        let floor = self
-            .note_id_floor
-            .and_then(|id| id.as_str().parse::<u64>().ok());
+        let floor = self.note_id_floor.and_then(|id| id.as_str().parse::<u64>().ok());
         let matching: Vec<&UnifiedNote> = now.notes.iter().filter(same).collect();
         if let Some(floor) = floor {
             let numbered = |n: &&&UnifiedNote| {
@@ -389,10 +387,7 @@ mod tests {
     fn a_different_note_is_not_the_write() {
         let write = note_write("Queue", "Moved to Billing.");
         let other = ticket("Raw", vec![note("50", "Queue", "Moved to Sales.")]);
-        assert_eq!(
-            WriteCheck::new(&write).judge(&other),
-            WriteStatus::NotApplied
-        );
+        assert_eq!(WriteCheck::new(&write).judge(&other), WriteStatus::NotApplied);
     }
 
     #[test]

@@ -56,10 +56,7 @@ impl TicketSystem for ListedTickets {
 
     async fn apply(&self, write: &TicketWrite) -> Result<WriteReceipt, TicketSystemError> {
         let TicketWrite::Update(update) = write else {
-            return Err(TicketSystemError::rejected(
-                "create_ticket",
-                "not in this test",
-            ));
+            return Err(TicketSystemError::rejected("create_ticket", "not in this test"));
         };
         let id = update.ticket_id.as_str();
         let mut tickets = self.0.lock().unwrap();
