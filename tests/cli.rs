@@ -66,7 +66,7 @@ fn schema_is_json_with_every_registered_key() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for command in ["run", "check", "plugins", "schema"] {
+    for command in ["run", "check", "shadow-report", "plugins", "schema"] {
         let output = otai(&[command, "--help"]);
         assert!(output.status.success(), "{command} --help");
         assert!(!output.stdout.is_empty());

@@ -20,6 +20,7 @@ mod listen;
 pub mod new_plugin;
 mod plugins;
 mod run;
+mod shadow_report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Validate a config completely without running anything; `--online` also starts every
     /// service (connects, authenticates, loads models).
     Check(check::CheckArgs),
+    /// Score the decisions of a run (`run --decisions FILE`, usually a dry run) against what
+    /// the tickets hold now: per field and label, by confidence threshold.
+    ShadowReport(shadow_report::ShadowReportArgs),
     /// List the linked plugins and every registry key with its kind and interfaces.
     Plugins(plugins::PluginsArgs),
     /// Print the JSON Schema of config files, including every injectable's params.
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::NewPlugin(args) => new_plugin::run(&args),
         Command::Check(args) => check::check(&args, cli.log_json),
         Command::Run(args) => run::run(&args, cli.log_json),
+        Command::ShadowReport(args) => shadow_report::run(&args, cli.log_json),
     }
 }
 

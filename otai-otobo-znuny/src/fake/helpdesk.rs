@@ -265,6 +265,12 @@ impl Helpdesk {
         &self.tickets
     }
 
+    /// Deletes a ticket, as an admin can (not an operation of the web service).
+    pub fn delete(&mut self, id: u64) -> Option<FakeTicket> {
+        let index = self.tickets.iter().position(|t| t.id == id)?;
+        Some(self.tickets.remove(index))
+    }
+
     /// Runs `operation` on a request body (credentials already checked).
     pub fn handle(&mut self, operation: Operation, body: &Value) -> Result<Outcome, Refusal> {
         match operation {

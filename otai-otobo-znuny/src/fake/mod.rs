@@ -278,6 +278,12 @@ impl FakeOtobo {
             .cloned()
     }
 
+    /// Deletes a ticket, as an admin can in OTOBO (not through the web service): later
+    /// reads of it answer `TicketGet.NotValidTicketID`. Returns whether it existed.
+    pub fn delete_ticket(&self, id: u64) -> bool {
+        lock(&self.shared.helpdesk).delete(id).is_some()
+    }
+
     /// Delays every answer by `latency` (zero: none).
     pub fn set_latency(&self, latency: Duration) {
         lock(&self.shared.faults).latency = latency;

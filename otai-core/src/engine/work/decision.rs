@@ -34,10 +34,10 @@ pub struct Decision {
     /// The ticket (for a created ticket: its new id, or `null` in a dry run).
     pub ticket_id: Option<String>,
     /// The ticket's subject, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub subject: Option<String>,
-    /// The pipe that wrote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The pipe that wrote (`null` when the write came from outside a pipe).
+    #[serde(default)]
     pub step: Option<String>,
     /// What changes: `queue`, `priority`, `state`, `owner`, `customer`, `subject`,
     /// `extra.<name>` (a dynamic field), `note` or `create`.
@@ -48,11 +48,12 @@ pub struct Decision {
     /// The value written (or, in a dry run, proposed): an entity by name (else `#id`), a
     /// note as `{subject, body}`.
     pub value: Value,
-    /// The confidence of the classification the value was traced back to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The confidence of the classification the value was traced back to (`null` when
+    /// none led to it).
+    #[serde(default)]
     pub confidence: Option<f64>,
     /// The pipe whose classification that was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub classification: Option<String>,
     /// Whether this run was dry: the change was proposed, not made.
     pub dry_run: bool,
@@ -114,6 +115,26 @@ pub(crate) fn entity_value(entity: Option<&UnifiedEntity>) -> Value {
         }) => Value::String(name.clone()),
         Some(UnifiedEntity { id: Some(id), .. }) => Value::String(format!("#{id}")),
         _ => Value::Null,
+    }
+}
+
+/// What `ticket` holds in a decision's `field`, shown as decisions show values: an entity
+/// (`queue`, `priority`, `state`, `owner`, `customer`) by name (else `#id`), the subject as
+/// text, `extra.<name>` as the dynamic field's value; `null` when unset or for a field a
+/// ticket has no value of (`note`, `create`). `otai shadow-report` compares a decision's
+/// value with this, read from the ticket as it is now.
+pub fn field_value(ticket: &UnifiedTicket, field: &str) -> Value {
+    match field {
+        "queue" => entity_value(ticket.queue.as_ref()),
+        "priority" => entity_value(ticket.priority.as_ref()),
+        "state" => entity_value(ticket.state.as_ref()),
+        "customer" => entity_value(ticket.customer.as_ref()),
+        "owner" => entity_value(ticket.owner.as_ref()),
+        "subject" => ticket.subject.clone().map_or(Value::Null, Value::String),
+        other => other
+            .strip_prefix("extra.")
+            .and_then(|key| ticket.extra.get(key).cloned())
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -225,27 +246,24 @@ pub(crate) fn decisions_of(
             serde_json::to_value(ticket).unwrap_or(Value::Null),
         )),
         TicketWrite::Update(update) => {
+            let old = |field: &str| {
+                before
+                    .map(|ticket| field_value(ticket, field))
+                    .unwrap_or(Value::Null)
+            };
             for (field, entity) in update.changes.entities() {
-                let old = before.and_then(|ticket| match field {
-                    "queue" => ticket.queue.as_ref(),
-                    "priority" => ticket.priority.as_ref(),
-                    "state" => ticket.state.as_ref(),
-                    "customer" => ticket.customer.as_ref(),
-                    _ => ticket.owner.as_ref(),
-                });
-                decisions.push(make(field, entity_value(old), entity_value(Some(entity))));
+                decisions.push(make(field, old(field), entity_value(Some(entity))));
             }
             if let Some(subject) = &update.changes.subject {
-                let old = before
-                    .and_then(|ticket| ticket.subject.clone())
-                    .map_or(Value::Null, Value::String);
-                decisions.push(make("subject", old, Value::String(subject.clone())));
+                decisions.push(make(
+                    "subject",
+                    old("subject"),
+                    Value::String(subject.clone()),
+                ));
             }
             for (key, value) in &update.changes.extra {
-                let old = before
-                    .and_then(|ticket| ticket.extra.get(key).cloned())
-                    .unwrap_or(Value::Null);
-                decisions.push(make(&format!("extra.{key}"), old, value.clone()));
+                let field = format!("extra.{key}");
+                decisions.push(make(&field, old(&field), value.clone()));
             }
             if let Some(note) = &update.note {
                 decisions.push(make(
@@ -322,6 +340,58 @@ pub fn read_decisions(path: &Path) -> std::io::Result<Vec<Decision>> {
                 "not a decision, skipped: {error}"
             ),
         }
+    }
+    Ok(decisions)
+}
+
+/// Why a decisions file cannot be read for scoring.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecisionsError {
+    /// The file cannot be opened or read.
+    #[error("cannot read the decisions file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not a decision.
+    #[error("{path}:{line}: not a decision ({source}); each line must be one JSON object as `otai run --decisions` writes it — remove or repair the line")]
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// The line number (from 1).
+        line: usize,
+        /// What is wrong with it.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Reads a decisions file strictly, for scoring: a line that is not a decision is an error
+/// naming the file and the line (empty lines are skipped). [`read_decisions`] is the
+/// lenient reader a restarted dry run uses.
+pub fn load_decisions(path: &Path) -> Result<Vec<Decision>, DecisionsError> {
+    let read = |source| DecisionsError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let reader = BufReader::new(File::open(path).map_err(read)?);
+    let mut decisions = Vec::new();
+    for (number, line) in reader.lines().enumerate() {
+        let line = line.map_err(read)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let decision =
+            serde_json::from_str::<Decision>(&line).map_err(|source| DecisionsError::Line {
+                path: path.to_owned(),
+                line: number + 1,
+                source,
+            })?;
+        decisions.push(decision);
     }
     Ok(decisions)
 }
@@ -423,6 +493,60 @@ mod tests {
             decisions[1].log_line(),
             "ticket 1042 \"Rechnung doppelt\": note \"Queue\" (0.93) [dry run]"
         );
+    }
+
+    #[test]
+    fn scoring_reads_strictly_and_names_the_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("decisions.jsonl");
+        let write = TicketWrite::Update(TicketUpdate::new("7").with_changes(TicketChanges {
+            queue: Some(UnifiedEntity::named("Billing")),
+            ..TicketChanges::default()
+        }));
+        let decision =
+            decisions_of("s", &write, None, None, None, true, Some("7".into())).remove(0);
+        let line = serde_json::to_string(&decision).unwrap();
+        for name in ["step", "before", "confidence", "classification", "subject"] {
+            assert!(
+                line.contains(&format!("\"{name}\":null")),
+                "{name} in {line}"
+            );
+        }
+        std::fs::write(&path, format!("{line}\n\n{line}\n")).unwrap();
+        assert_eq!(load_decisions(&path).unwrap().len(), 2);
+        std::fs::write(&path, format!("{line}\n{{\"field\": 1}}\n")).unwrap();
+        let error = load_decisions(&path).unwrap_err();
+        assert!(
+            matches!(error, DecisionsError::Line { line: 2, .. }),
+            "{error}"
+        );
+        assert!(error
+            .to_string()
+            .starts_with(&format!("{}:2: not a decision", path.display())));
+        assert!(matches!(
+            load_decisions(&dir.path().join("missing")),
+            Err(DecisionsError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn field_values_read_as_decisions_show_them() {
+        let mut ticket = UnifiedTicket {
+            subject: Some("Rechnung".into()),
+            queue: Some(UnifiedEntity::named("Billing")),
+            priority: Some(UnifiedEntity {
+                id: Some("3".into()),
+                name: None,
+            }),
+            ..UnifiedTicket::default()
+        };
+        ticket.extra.insert("Category".into(), json!("invoice"));
+        assert_eq!(field_value(&ticket, "queue"), json!("Billing"));
+        assert_eq!(field_value(&ticket, "priority"), json!("#3"));
+        assert_eq!(field_value(&ticket, "subject"), json!("Rechnung"));
+        assert_eq!(field_value(&ticket, "extra.Category"), json!("invoice"));
+        assert_eq!(field_value(&ticket, "state"), Value::Null);
+        assert_eq!(field_value(&ticket, "note"), Value::Null);
     }
 
     #[test]

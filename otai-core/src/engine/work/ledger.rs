@@ -50,6 +50,9 @@ struct State {
     live: BTreeMap<TicketKey, u64>,
     /// Tickets a dry run decided.
     decided: BTreeSet<TicketKey>,
+    /// The fields a dry run proposed a value for: (service, ticket, step, field). A ticket
+    /// tried again after a failure does not record the same decision twice.
+    proposed: BTreeSet<(String, String, String, String)>,
     /// The highest numeric note id seen, per service.
     note_floor: BTreeMap<String, u64>,
 }
@@ -163,10 +166,9 @@ impl Ledger {
                             source: error.into(),
                         })?;
                     for decision in decided.iter().filter(|d| d.dry_run) {
-                        if let Some(ticket) = &decision.ticket_id {
-                            state
-                                .decided
-                                .insert((decision.service.clone(), ticket.clone()));
+                        if let Some(key) = proposal(decision) {
+                            state.decided.insert((key.0.clone(), key.1.clone()));
+                            state.proposed.insert(key);
                         }
                     }
                     summary.decided = state.decided.len();
@@ -443,13 +445,17 @@ impl Ledger {
 
     /// Tells every listener about `decision` and logs it in one line.
     pub(crate) fn decide(&self, decision: &Decision) {
-        tracing::info!(
-            ticket = decision.ticket_id.as_deref().unwrap_or("-"),
-            field = %decision.field,
-            dry_run = decision.dry_run,
-            "{}",
-            decision.log_line()
-        );
+        if let Some(key) = proposal(decision) {
+            if !self.state().proposed.insert(key) {
+                tracing::debug!(
+                    "{} (decided before; not recorded again)",
+                    decision.log_line()
+                );
+                return;
+            }
+        }
+        // The line alone, as the docs show it; the structured record is the decisions file.
+        tracing::info!("{}", decision.log_line());
         for events in self.events() {
             events.decision(decision);
         }
@@ -558,6 +564,24 @@ impl Ledger {
             }
         }
     }
+}
+
+/// What identifies a dry run's proposal: (service, ticket, step, field — for a note, with
+/// its content, since one step may add several); `None` for a live decision or one without
+/// a ticket.
+fn proposal(decision: &Decision) -> Option<(String, String, String, String)> {
+    let ticket = decision.ticket_id.as_ref().filter(|_| decision.dry_run)?;
+    let field = if decision.field == "note" {
+        format!("note {}", decision.value)
+    } else {
+        decision.field.clone()
+    };
+    Some((
+        decision.service.clone(),
+        ticket.clone(),
+        decision.step.clone().unwrap_or_default(),
+        field,
+    ))
 }
 
 /// Counts a failed attempt on `record` and logs it; returns where the ticket stands.

@@ -39,7 +39,9 @@ use std::time::Duration;
 
 pub(crate) use classify::ObservedClassifier;
 pub(crate) use decision::PipeReads;
-pub use decision::{read_decisions, Decision, DecisionsFile};
+pub use decision::{
+    field_value, load_decisions, read_decisions, Decision, DecisionsError, DecisionsFile,
+};
 pub(crate) use gate::TicketGate;
 pub use journal::JournalError;
 pub use ledger::{Activity, JournalSummary, Ledger};

@@ -413,6 +413,31 @@ async fn a_dry_run_sends_nothing_and_decides_each_ticket_once() {
 }
 
 #[tokio::test]
+async fn a_dry_run_ticket_tried_again_after_a_failure_is_not_decided_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.jsonl");
+    let file = super::DecisionsFile::open(&path).unwrap();
+    let system = Flaky::with_tickets(&["1"]);
+    let (ledger, gate) = gate(
+        &system,
+        WorkOptions {
+            dry_run: true,
+            decisions: Some(file),
+            ..options()
+        },
+    );
+    let ctx = ctx(&ledger);
+    assert!(route_one(&gate, &ctx, true).await.has_failed());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let again = route_one(&gate, &ctx, false).await;
+    assert_eq!(again.data["ticket"], "1", "{}", again.message);
+    let decisions = super::read_decisions(&path).unwrap();
+    let fields: Vec<&str> = decisions.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["queue", "note"], "the move is recorded once");
+    assert_eq!(system.sent(), 0);
+}
+
+#[tokio::test]
 async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal");
