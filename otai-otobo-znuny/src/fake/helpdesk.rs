@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::seed::{Seed, SeedError, SeedTicket};
 use crate::operation::Operation;
 
 /// A ticket of the fake helpdesk, as it is now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FakeTicket {
     /// Id.
     pub id: u64,
@@ -52,7 +52,7 @@ pub struct FakeTicket {
 }
 
 /// An article of a fake ticket.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FakeArticle {
     /// Id.
     pub id: u64,
@@ -96,6 +96,14 @@ impl Refusal {
             "ErrorMessage": format!("{operation}: {}", self.message),
         }})
     }
+}
+
+/// The part of a helpdesk that a restart must keep (the `--state` file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SavedState {
+    pub tickets: Vec<FakeTicket>,
+    pub next_ticket_id: u64,
+    pub next_article_id: u64,
 }
 
 /// An answer and the changes made, for the server's log.
@@ -263,6 +271,30 @@ impl Helpdesk {
     /// Every ticket, by id.
     pub fn tickets(&self) -> &[FakeTicket] {
         &self.tickets
+    }
+
+    /// What a restarted server needs to carry on: the tickets and the next ids.
+    pub fn saved(&self) -> SavedState {
+        SavedState {
+            tickets: self.tickets.clone(),
+            next_ticket_id: self.next_ticket_id,
+            next_article_id: self.next_article_id,
+        }
+    }
+
+    /// Carries on from `state` (the seed's tickets are replaced; its lists stay).
+    pub fn restore(&mut self, state: SavedState) {
+        self.tickets = state.tickets;
+        self.tickets.sort_by_key(|ticket| ticket.id);
+        let max_ticket = self.tickets.iter().map(|t| t.id).max().unwrap_or(0);
+        let max_article = self
+            .tickets
+            .iter()
+            .flat_map(|t| t.articles.iter().map(|a| a.id))
+            .max()
+            .unwrap_or(0);
+        self.next_ticket_id = state.next_ticket_id.max(max_ticket + 1);
+        self.next_article_id = state.next_article_id.max(max_article + 1);
     }
 
     /// Runs `operation` on a request body (credentials already checked).
