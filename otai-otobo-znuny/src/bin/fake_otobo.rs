@@ -57,7 +57,7 @@ struct Args {
     /// `slow=DURATION` (answer late), `hang` (never answer), `cut` (close the connection),
     /// `crash` (the process exits with status 3; restart it with the same `--state`).
     /// Options: `before` (default) or `after` (processing the request), `every=N` (every Nth
-    /// matching request), `times=N` (N times only), `op=OPERATION`, `notes` (only requests
+    /// matching request), `skip=N` (leave the first N alone), `times=N` (N times only), `op=OPERATION`, `notes` (only requests
     /// that add a note). E.g. `--fault http-500,every=7 --fault cut,after,notes,every=5`.
     #[arg(long, value_name = "KIND[,OPTION…]")]
     fault: Vec<FaultRule>,

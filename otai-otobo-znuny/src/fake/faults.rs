@@ -19,6 +19,7 @@
 //! |---|---|
 //! | `before` / `after` | misbehave before the request is processed (default) or after it (the change is made, the answer lost or late) |
 //! | `every=N` | only every Nth matching request (the Nth, the 2Nth, …) |
+//! | `skip=N` | leave the first N matching requests alone (`error,skip=10,times=5`: requests 11 to 15, an outage mid-run) |
 //! | `times=N` | only N times, then the rule is gone |
 //! | `op=OPERATION` | only requests of `TicketSearch`, `TicketGet`, `TicketUpdate` or `TicketCreate` |
 //! | `notes` | only requests that add a note (a `TicketUpdate` with an `Article`) |
@@ -105,6 +106,8 @@ pub struct FaultRule {
     pub notes_only: bool,
     /// Only every Nth matching request (1: each one).
     pub every: u32,
+    /// Leave the first this many matching requests alone.
+    pub skip: u32,
     /// Only the next this many times it fires (`None`: until cleared).
     pub remaining: Option<u32>,
     /// Process the request first (the update is applied, the note added), then misbehave:
@@ -131,6 +134,7 @@ impl FaultRule {
             operation: None,
             notes_only: false,
             every: 1,
+            skip: 0,
             remaining: None,
             after_processing: false,
             seen: 0,
@@ -152,6 +156,12 @@ impl FaultRule {
     /// Only for every `n`th matching request (`0` counts as 1).
     pub fn every(mut self, n: u32) -> Self {
         self.every = n.max(1);
+        self
+    }
+
+    /// Only after the first `count` matching requests.
+    pub fn skip(mut self, count: u32) -> Self {
+        self.skip = count;
         self
     }
 
@@ -239,6 +249,7 @@ impl FromStr for FaultRule {
                 None if option == "notes" => rule.notes_only = true,
                 Some(("every", n)) => rule = rule.every(number("every", n)?),
                 Some(("times", n)) => rule = rule.times(number("times", n)?),
+                Some(("skip", n)) => rule = rule.skip(number("skip", n)?),
                 Some(("op", name)) => {
                     let operation = Operation::from_name(name).ok_or_else(|| {
                         error(format!("`{name}` is not an operation; use TicketSearch, TicketGet, TicketUpdate or TicketCreate"))
@@ -247,7 +258,7 @@ impl FromStr for FaultRule {
                 }
                 _ => {
                     return Err(error(format!(
-                        "unknown option `{option}`; use before, after, notes, every=N, times=N or op=OPERATION"
+                        "unknown option `{option}`; use before, after, notes, every=N, skip=N, times=N or op=OPERATION"
                     )))
                 }
             }
@@ -278,6 +289,9 @@ impl fmt::Display for FaultRule {
         if self.every > 1 {
             write!(f, ",every={}", self.every)?;
         }
+        if self.skip > 0 {
+            write!(f, ",skip={}", self.skip)?;
+        }
         if let Some(remaining) = self.remaining {
             write!(f, ",times={remaining}")?;
         }
@@ -301,8 +315,8 @@ impl FaultPlan {
     pub fn take(&mut self, request: RequestFacts) -> Option<FaultRule> {
         let mut fired = None;
         for rule in self.rules.iter_mut().filter(|rule| rule.matches(request)) {
-            rule.seen = rule.seen.wrapping_add(1);
-            if rule.seen % rule.every == 0 {
+            rule.seen = rule.seen.saturating_add(1);
+            if rule.seen > rule.skip && (rule.seen - rule.skip) % rule.every == 0 {
                 if let Some(remaining) = &mut rule.remaining {
                     *remaining -= 1;
                 }
@@ -388,6 +402,7 @@ mod tests {
             "http-500,every=7",
             "cut,after,notes,every=5",
             "html=502,times=2",
+            "error,skip=10,times=5",
             "error=AccessDenied,op=TicketUpdate",
             "slow=1500ms,after",
             "hang,times=1",
