@@ -317,10 +317,11 @@ impl FaultPlan {
         for rule in self.rules.iter_mut().filter(|rule| rule.matches(request)) {
             rule.seen = rule.seen.saturating_add(1);
             if rule.seen > rule.skip && (rule.seen - rule.skip) % rule.every == 0 {
+                // The rule as it fired (its `times` not yet counted down).
+                fired = Some(rule.clone());
                 if let Some(remaining) = &mut rule.remaining {
                     *remaining -= 1;
                 }
-                fired = Some(rule.clone());
                 break;
             }
         }
@@ -402,7 +403,7 @@ mod tests {
             "http-500,every=7",
             "cut,after,notes,every=5",
             "html=502,times=2",
-            "error,skip=10,times=5",
+            "error=AuthFail,skip=10,times=5",
             "error=AccessDenied,op=TicketUpdate",
             "slow=1500ms,after",
             "hang,times=1",
