@@ -25,8 +25,8 @@ use crate::operation::Operation;
 use crate::params::OtoboZnunyParams;
 use crate::retry::RetryPolicy;
 use crate::wire::{
-    Authenticated, Credentials, ErrorDetail, MutationResponse, SearchResponse, Ticket,
-    TicketCreateRequest, TicketGetRequest, TicketGetResponse, TicketSearchRequest,
+    Authenticated, Credentials, ErrorDetail, MutationResponse, SearchResponse,
+    Ticket, TicketCreateRequest, TicketGetRequest, TicketGetResponse, TicketSearchRequest,
     TicketUpdateRequest,
 };
 

@@ -182,10 +182,7 @@ impl TicketSystem for OTOBOZnunyTicketSystemService {
 
     /// Reads the ticket with its newest articles first (`ArticleOrder: DESC`), so a note just
     /// added is among them however long the ticket's history, and judges the write by it.
-    async fn check_applied(
-        &self,
-        check: &WriteCheck<'_>,
-    ) -> Result<WriteStatus, TicketSystemError> {
+    async fn check_applied(&self, check: &WriteCheck<'_>) -> Result<WriteStatus, TicketSystemError> {
         let Some(id) = check.write.ticket_id() else {
             return Ok(WriteStatus::Unknowable);
         };
