@@ -53,6 +53,9 @@ enum Event {
     /// `otai` is killed with SIGKILL while a note's answer is delayed (the note carried
     /// out), then started again with the same journal.
     KillOtai,
+    /// `otai` is killed with SIGKILL at these times after each start (whatever it is doing
+    /// then), then started again with the same journal and left to finish.
+    KillOtaiAt(&'static [u64]),
 }
 
 struct Case {
@@ -131,6 +134,12 @@ fn cases() -> Vec<Case> {
                 Vec::new(),
             ],
             event: Event::RestartServer,
+            may_set_aside: false,
+        },
+        Case {
+            name: "kill -9 of otai 6 times at any moment (40 ms per request)",
+            faults: vec![vec!["slow=40ms"], Vec::new()],
+            event: Event::KillOtaiAt(&[230, 410, 170, 520, 330, 290]),
             may_set_aside: false,
         },
         Case {
@@ -309,7 +318,33 @@ async fn run_case(case: &Case, dir: &Path, expected: &BTreeMap<u64, FakeTicket>)
             if killed {
                 let mut again = spawn_otai(&base_url, &journal, &log);
                 exit = wait_for(&mut again, deadline).await;
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                if !log.contains("is unknown; reading the ticket back") {
+                    problems.push(
+                        "the restarted otai did not read back the write it was killed in".into(),
+                    );
+                }
             }
+        }
+        Event::KillOtaiAt(delays) => {
+            let mut killed = 0;
+            for delay in delays {
+                tokio::time::sleep(Duration::from_millis(*delay)).await;
+                if otai.try_wait().unwrap().is_some() {
+                    break;
+                }
+                otai.kill().unwrap();
+                otai.wait().unwrap();
+                killed += 1;
+                otai = spawn_otai(&base_url, &journal, &log);
+            }
+            if killed < delays.len() {
+                problems.push(format!(
+                    "otai finished after {killed} of {} kills: make it slower",
+                    delays.len()
+                ));
+            }
+            exit = wait_for(&mut otai, deadline).await;
         }
     }
     let otai_log = std::fs::read_to_string(&log).unwrap_or_default();
