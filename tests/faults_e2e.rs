@@ -96,10 +96,10 @@ fn cases() -> Vec<Case> {
         ),
         case("HTTP 500 on every 3rd request", &["http-500,every=3"]),
         case(
-            "GenericInterface Error (AuthFail) on 5 requests in a row",
-            &["error,skip=20,times=5"],
+            "GenericInterface Error (AuthFail) on 6 requests in a row",
+            &["error,skip=20,times=6"],
         ),
-        refusing(
+        case(
             "GenericInterface Error (AuthFail) on every 9th request",
             &["error,every=9"],
         ),
