@@ -223,7 +223,9 @@ impl FakeOtobo {
         let state_file = config.state_file.map(StateFile::new);
         if let Some(state_file) = &state_file {
             match state_file.load()? {
-                Some(saved) => helpdesk.restore(saved),
+                Some(saved) => helpdesk
+                    .restore(saved)
+                    .map_err(|reason| PersistError::new(state_file.path(), reason))?,
                 None => state_file.save(&helpdesk.saved())?,
             }
         }

@@ -27,7 +27,7 @@ pub struct PersistError {
 }
 
 impl PersistError {
-    fn new(path: &Path, reason: impl ToString) -> Self {
+    pub(crate) fn new(path: &Path, reason: impl ToString) -> Self {
         Self {
             path: path.to_owned(),
             reason: reason.to_string(),
@@ -44,6 +44,11 @@ pub(crate) struct StateFile {
 impl StateFile {
     pub fn new(path: PathBuf) -> Self {
         Self { path }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The saved state, `None` when the file does not exist yet.
