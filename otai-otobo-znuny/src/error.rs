@@ -326,7 +326,9 @@ impl From<OtoboError> for TicketSystemError {
     /// one sent without a usable answer (timeout, lost connection, an error page, 5xx — or,
     /// for a write, an answer that cannot be read) is
     /// [`OutcomeUnknown`](TicketSystemError::OutcomeUnknown); an `Error` payload is
-    /// [`Rejected`](TicketSystemError::Rejected).
+    /// [`Rejected`](TicketSystemError::Rejected), except `<Operation>.AuthFail`, which is
+    /// [`Unavailable`](TicketSystemError::Unavailable): the agent was refused, the request
+    /// had no effect, and it is no fault of the ticket's.
     fn from(error: OtoboError) -> Self {
         let operation = error.endpoint().map_or_else(
             || "connect".to_owned(),
@@ -337,6 +339,12 @@ impl From<OtoboError> for TicketSystemError {
             .is_some_and(|endpoint| !endpoint.operation.is_idempotent());
         match error {
             OtoboError::NotFound { ticket_id, .. } => TicketSystemError::NotFound(ticket_id),
+            // `AuthFail` refuses the agent, not the request: it had no effect, and it passes
+            // when the login works again (an LDAP behind it back) — the system is away, no
+            // ticket's own failure.
+            OtoboError::Remote { ref code, .. } if code.ends_with(".AuthFail") => {
+                TicketSystemError::unavailable(operation, error)
+            }
             OtoboError::Remote { .. } | OtoboError::InvalidRequest { .. } => {
                 TicketSystemError::rejected(operation, error.to_string())
             }
@@ -561,6 +569,25 @@ mod tests {
             message: "y".into(),
         };
         assert!(!remote.is_transient());
+    }
+
+    #[test]
+    fn an_auth_failure_is_the_system_away_not_a_rejection() {
+        let auth = |code: &str| OtoboError::Remote {
+            endpoint: endpoint(),
+            code: code.into(),
+            message: "Authorization failing!".into(),
+        };
+        let converted = TicketSystemError::from(auth("TicketUpdate.AuthFail"));
+        assert!(
+            matches!(&converted, TicketSystemError::Unavailable { operation, .. } if operation == "TicketUpdate"),
+            "{converted:?}"
+        );
+        assert!(otai::report(&converted).contains("TicketUpdate.AuthFail"));
+        assert!(matches!(
+            TicketSystemError::from(auth("TicketUpdate.AccessDenied")),
+            TicketSystemError::Rejected { .. }
+        ));
     }
 
     #[test]

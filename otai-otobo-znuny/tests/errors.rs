@@ -65,12 +65,14 @@ async fn a_wrong_password_is_an_auth_fail_with_code_and_message() {
     assert!(!error.to_string().contains("wrong-password"));
     assert_eq!(server.requests().len(), 1, "an auth failure is not retried");
 
-    // The operation is named in the code for every operation.
+    // The operation is named in the code for every operation. For the engine an auth
+    // failure is the system away (no effect, no fault of the ticket's), not a rejection.
     let core = service.add_note("1001", &note("S", "B")).await.unwrap_err();
-    let TicketSystemError::Rejected { operation, message } = core else {
+    let TicketSystemError::Unavailable { ref operation, .. } = core else {
         panic!("{core:?}")
     };
     assert_eq!(operation, "TicketUpdate");
+    let message = otai::report(&core);
     assert!(message.contains("`TicketUpdate.AuthFail`"), "{message}");
 }
 

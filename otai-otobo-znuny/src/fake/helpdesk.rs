@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::seed::{Seed, SeedError, SeedTicket};
 use crate::operation::Operation;
 
 /// A ticket of the fake helpdesk, as it is now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FakeTicket {
     /// Id.
     pub id: u64,
@@ -52,7 +52,7 @@ pub struct FakeTicket {
 }
 
 /// An article of a fake ticket.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FakeArticle {
     /// Id.
     pub id: u64,
@@ -96,6 +96,14 @@ impl Refusal {
             "ErrorMessage": format!("{operation}: {}", self.message),
         }})
     }
+}
+
+/// The part of a helpdesk that a restart must keep (the `--state` file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SavedState {
+    pub tickets: Vec<FakeTicket>,
+    pub next_ticket_id: u64,
+    pub next_article_id: u64,
 }
 
 /// An answer and the changes made, for the server's log.
@@ -269,6 +277,48 @@ impl Helpdesk {
     pub fn delete(&mut self, id: u64) -> Option<FakeTicket> {
         let index = self.tickets.iter().position(|t| t.id == id)?;
         Some(self.tickets.remove(index))
+    }
+
+    /// What a restarted server needs to carry on: the tickets and the next ids.
+    pub fn saved(&self) -> SavedState {
+        SavedState {
+            tickets: self.tickets.clone(),
+            next_ticket_id: self.next_ticket_id,
+            next_article_id: self.next_article_id,
+        }
+    }
+
+    /// Carries on from `state` (the seed's tickets are replaced; its lists stay). Every
+    /// name in the saved tickets must be in the seed's lists.
+    pub fn restore(&mut self, state: SavedState) -> Result<(), String> {
+        for ticket in &state.tickets {
+            let names = [
+                (&self.queues, "queue", &ticket.queue),
+                (&self.priorities, "priority", &ticket.priority),
+                (&self.states, "state", &ticket.state),
+                (&self.types, "type", &ticket.type_name),
+                (&self.agents, "agent", &ticket.owner),
+            ];
+            if let Some((_, what, name)) = names.iter().find(|(list, _, name)| !list.contains(name))
+            {
+                return Err(format!(
+                    "ticket {} has the {what} `{name}`, which the seed does not list; start with the seed the state was made with (or delete the state file)",
+                    ticket.id
+                ));
+            }
+        }
+        self.tickets = state.tickets;
+        self.tickets.sort_by_key(|ticket| ticket.id);
+        let max_ticket = self.tickets.iter().map(|t| t.id).max().unwrap_or(0);
+        let max_article = self
+            .tickets
+            .iter()
+            .flat_map(|t| t.articles.iter().map(|a| a.id))
+            .max()
+            .unwrap_or(0);
+        self.next_ticket_id = state.next_ticket_id.max(max_ticket + 1);
+        self.next_article_id = state.next_article_id.max(max_article + 1);
+        Ok(())
     }
 
     /// Runs `operation` on a request body (credentials already checked).
@@ -1163,6 +1213,35 @@ tickets:
         )
         .unwrap();
         assert!(Helpdesk::new(twice, true).is_err());
+    }
+
+    #[test]
+    fn a_saved_state_carries_on_only_with_the_seeds_lists() {
+        let seed = |queues: &str| {
+            Seed::from_yaml(&format!(
+                "queues: [{queues}]\ntickets: [{{id: 5, title: T, queue: Raw, body: Hi}}]"
+            ))
+            .unwrap()
+        };
+        let mut first = Helpdesk::new(seed("Raw, Billing"), true).unwrap();
+        let moved = json!({"TicketID": "5", "Ticket": {"Queue": "Billing"},
+            "Article": {"Subject": "S", "Body": "B", "ContentType": "text/plain; charset=utf-8",
+                "CommunicationChannel": "Internal"}});
+        run(&mut first, Operation::TicketUpdate, moved).unwrap();
+        let saved: SavedState =
+            serde_json::from_value(serde_json::to_value(first.saved()).unwrap()).unwrap();
+
+        let mut again = Helpdesk::new(seed("Raw, Billing"), true).unwrap();
+        again.restore(saved.clone()).unwrap();
+        assert_eq!(again.tickets(), first.tickets());
+        assert_eq!(again.take_article_id(), first.take_article_id());
+
+        let mut other = Helpdesk::new(seed("Raw"), true).unwrap();
+        let error = other.restore(saved).unwrap_err();
+        assert!(
+            error.contains("ticket 5 has the queue `Billing`"),
+            "{error}"
+        );
     }
 
     #[test]

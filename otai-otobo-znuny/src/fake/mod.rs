@@ -14,8 +14,12 @@
 //!   parsed JSON body, the fault applied). Updates, notes and creates change the tickets
 //!   ([`FakeOtobo::tickets`]); each change is logged at `info`.
 //! * Faults ([`Fault`], [`FaultRule`]): latency for every request, HTTP 500, an HTML error
-//!   page, slow answers, dropped connections, any raw answer — per operation, for the next
-//!   N requests, before or after the request is processed.
+//!   page, a GenericInterface `Error` answer, slow answers, no answer at all, dropped
+//!   connections, a crash of the whole server, any raw answer — per operation or for notes
+//!   only, for the next N requests or every Nth, before or after the request is processed.
+//! * A state file ([`FakeOtoboConfig::with_state_file`]) keeps the tickets across a crash
+//!   or a restart; a write record ([`FakeOtoboConfig::with_write_record`],
+//!   [`FakeOtobo::writes`]) keeps every write request and whether it was carried out.
 //! * It listens on 127.0.0.1 only, over HTTP or, with a certificate
 //!   ([`FakeOtoboConfig::with_tls`]), HTTPS.
 //!
@@ -29,12 +33,14 @@
 
 mod faults;
 mod helpdesk;
+mod persist;
 mod seed;
 mod server;
 mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,13 +48,15 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-pub use faults::{Fault, FaultRule};
+pub use faults::{Fault, FaultRule, FaultSyntaxError};
 pub use helpdesk::{FakeArticle, FakeTicket};
+pub use persist::{read_write_record, PersistError, WriteEntry};
 pub use seed::{Seed, SeedArticle, SeedError, SeedTicket};
 pub use tls::TlsIdentity;
 
 use crate::operation::Operation;
 use crate::params::OperationUrls;
+use persist::{StateFile, WriteRecord};
 use server::{lock, Shared};
 
 /// The path of the GenericInterface entry point on the fake server.
@@ -74,6 +82,11 @@ pub struct FakeOtoboConfig {
     pub port: u16,
     /// Serve HTTPS with this certificate (default: plain HTTP).
     pub tls: Option<TlsIdentity>,
+    /// Keep the tickets in this file: read at start when it exists (instead of the seed's
+    /// tickets), replaced after every change (default: memory only).
+    pub state_file: Option<PathBuf>,
+    /// Append every write request to this file (JSON Lines; default: memory only).
+    pub write_record: Option<PathBuf>,
 }
 
 impl FakeOtoboConfig {
@@ -89,6 +102,8 @@ impl FakeOtoboConfig {
             include_ticket_data_on_update: true,
             port: 0,
             tls: None,
+            state_file: None,
+            write_record: None,
         }
     }
 
@@ -131,6 +146,18 @@ impl FakeOtoboConfig {
     /// Over HTTPS with this certificate and key.
     pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
         self.tls = Some(identity);
+        self
+    }
+
+    /// With the tickets kept in `path`, so that a server started again carries on.
+    pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// With every write request appended to `path` (carried on by a server started again).
+    pub fn with_write_record(mut self, path: impl Into<PathBuf>) -> Self {
+        self.write_record = Some(path.into());
         self
     }
 }
@@ -177,6 +204,9 @@ pub enum StartError {
         /// Why.
         source: io::Error,
     },
+    /// The state file or the write record cannot be used.
+    #[error(transparent)]
+    Persist(#[from] PersistError),
     /// The TLS certificate or key cannot be used.
     #[error("cannot serve HTTPS: {reason}")]
     Tls {
@@ -188,7 +218,21 @@ pub enum StartError {
 impl FakeOtobo {
     /// Starts a server on 127.0.0.1 (on the current Tokio runtime).
     pub async fn start(config: FakeOtoboConfig) -> Result<FakeOtobo, StartError> {
-        let helpdesk = helpdesk::Helpdesk::new(config.seed, config.include_ticket_data_on_update)?;
+        let mut helpdesk =
+            helpdesk::Helpdesk::new(config.seed, config.include_ticket_data_on_update)?;
+        let state_file = config.state_file.map(StateFile::new);
+        if let Some(state_file) = &state_file {
+            match state_file.load()? {
+                Some(saved) => helpdesk
+                    .restore(saved)
+                    .map_err(|reason| PersistError::new(state_file.path(), reason))?,
+                None => state_file.save(&helpdesk.saved())?,
+            }
+        }
+        let writes = match &config.write_record {
+            Some(path) => WriteRecord::open(path)?,
+            None => WriteRecord::in_memory(),
+        };
         let acceptor = config
             .tls
             .as_ref()
@@ -213,6 +257,9 @@ impl FakeOtobo {
             helpdesk: Mutex::new(helpdesk),
             requests: Mutex::new(Vec::new()),
             faults: Mutex::default(),
+            state_file,
+            writes: Mutex::new(writes),
+            crash: tokio::sync::watch::Sender::new(false),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
@@ -262,6 +309,23 @@ impl FakeOtobo {
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
+    }
+
+    /// Every write request so far (with a write record file: also those of the servers
+    /// before this one), oldest first.
+    pub fn writes(&self) -> Vec<WriteEntry> {
+        lock(&self.shared.writes).entries().to_vec()
+    }
+
+    /// Waits until a `crash` fault has stopped the server.
+    pub async fn crashed(&self) {
+        let mut crash = self.shared.crash.subscribe();
+        let _ = crash.wait_for(|crashed| *crashed).await;
+    }
+
+    /// Whether a `crash` fault has stopped the server.
+    pub fn has_crashed(&self) -> bool {
+        *self.shared.crash.borrow()
     }
 
     /// Every ticket as it is now, by id.

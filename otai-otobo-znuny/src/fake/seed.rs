@@ -85,6 +85,72 @@ impl Seed {
     }
 }
 
+/// What generated tickets say: a title and a body, `{n}` standing for the ticket's number.
+/// They cover the demo's labels: billing, IT, sales, HR, urgent, not urgent and unclear.
+const GENERATED: [(&str, &str); 6] = [
+    (
+        "Rechnung {n} doppelt abgebucht",
+        "Guten Tag, die Rechnung {n} wurde doppelt abgebucht. Bitte erstatten Sie den Betrag, es ist dringend.",
+    ),
+    (
+        "VPN bricht ab ({n})",
+        "Seit heute bricht das VPN alle paar Minuten ab, Fehlercode 809.",
+    ),
+    (
+        "Angebot für {n} Lizenzen",
+        "Bitte senden Sie uns ein Angebot für {n} Lizenzen, keine Eile.",
+    ),
+    (
+        "Urlaubsantrag {n}",
+        "Ich möchte vom 3. bis 14. August Urlaub nehmen.",
+    ),
+    ("Frage {n}", "Hallo, ich hätte eine Frage zu Ihrem Schreiben."),
+    (
+        "Drucker im 2. Stock ({n})",
+        "Der Drucker hat Papierstau, ich kann nicht arbeiten, bitte sofort.",
+    ),
+];
+
+impl Seed {
+    /// The seed with `count` generated tickets added in `queue`: varied German requests
+    /// (billing, IT, sales, HR, unclear; urgent or not), created one second apart from
+    /// `2025-12-01 08:00:00`, ids after the seed's, customers `kunde<n>@example.com`. For
+    /// load and several-worker tests (`fake-otobo --generate 200`).
+    pub fn with_generated_tickets(mut self, count: usize, queue: &str) -> Seed {
+        for n in 1..=count {
+            let (title, body) = GENERATED[(n - 1) % GENERATED.len()];
+            let fill = |text: &str| text.replace("{n}", &n.to_string());
+            let offset = n as u64; // seconds after 08:00:00
+            let (days, rest) = (offset / 86_400, offset % 86_400);
+            let created = format!(
+                "2025-12-{:02} {:02}:{:02}:{:02}",
+                1 + days % 28,
+                (8 + rest / 3600) % 24,
+                rest / 60 % 60,
+                rest % 60
+            );
+            self.tickets.push(SeedTicket {
+                id: None,
+                number: None,
+                title: fill(title),
+                queue: queue.to_owned(),
+                priority: None,
+                state: None,
+                type_name: None,
+                lock: None,
+                owner: None,
+                customer_user: Some(format!("kunde{n}@example.com")),
+                customer_id: None,
+                created: Some(created),
+                dynamic_fields: BTreeMap::new(),
+                body: Some(fill(body)),
+                articles: Vec::new(),
+            });
+        }
+        self
+    }
+}
+
 /// A ticket in a seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +283,21 @@ mod tests {
         assert_eq!(seed.tickets[0].body.as_deref(), Some("Hi"));
         let typo = Seed::from_yaml("tickets: [{title: T, queue: Raw, boddy: Hi}]").unwrap_err();
         assert!(typo.message.contains("unknown field `boddy`"), "{typo}");
+    }
+
+    #[test]
+    fn generated_tickets_are_varied_and_ordered() {
+        let seed = Seed::default().with_generated_tickets(7, "Raw");
+        assert_eq!(seed.tickets.len(), 7);
+        assert_eq!(seed.tickets[0].title, "Rechnung 1 doppelt abgebucht");
+        assert_eq!(seed.tickets[6].title, "Rechnung 7 doppelt abgebucht");
+        assert_eq!(
+            seed.tickets[1].created.as_deref(),
+            Some("2025-12-01 08:00:02")
+        );
+        assert!(seed.tickets.iter().all(|t| t.queue == "Raw"));
+        let titles: std::collections::BTreeSet<_> = seed.tickets.iter().map(|t| &t.title).collect();
+        assert_eq!(titles.len(), 7);
     }
 
     #[test]

@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::faults::{Fault, FaultPlan};
+use super::faults::{Fault, FaultPlan, FaultRule, RequestFacts};
 use super::helpdesk::{Helpdesk, Refusal};
+use super::persist::{StateFile, WriteEntry, WriteRecord};
 use super::{RecordedRequest, BASE_PATH};
 use crate::operation::Operation;
 use crate::params::OperationUrls;
@@ -33,6 +34,12 @@ pub(crate) struct Shared {
     pub helpdesk: Mutex<Helpdesk>,
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub faults: Mutex<FaultPlan>,
+    /// Where the tickets are saved after every change (`None`: memory only).
+    pub state_file: Option<StateFile>,
+    /// Every write request and what became of it.
+    pub writes: Mutex<WriteRecord>,
+    /// Set once by a `crash` fault: the server stops.
+    pub crash: tokio::sync::watch::Sender<bool>,
     pub in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
     pub connections: AtomicUsize,
@@ -52,8 +59,15 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
 ) {
     let mut connections = JoinSet::new();
+    let mut crash = shared.crash.subscribe();
     loop {
         tokio::select! {
+            // Dropping the listener and the connection tasks: the port closes and every
+            // client sees its connection cut, as when a server process dies.
+            () = async { let _ = crash.wait_for(|crashed| *crashed).await; } => {
+                tracing::warn!("fake OTOBO: crashed on purpose (fault `crash`)");
+                return;
+            }
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     shared.connections.fetch_add(1, Ordering::SeqCst);
@@ -138,9 +152,14 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
         Target::Operation(operation) => Some(operation),
         _ => None,
     };
+    let facts = RequestFacts {
+        operation,
+        adds_note: operation == Some(Operation::TicketUpdate)
+            && body.get("Article").is_some_and(Value::is_object),
+    };
     let (latency, rule) = {
         let mut plan = lock(&shared.faults);
-        (plan.latency, plan.take(operation))
+        (plan.latency, plan.take(facts))
     };
     lock(&shared.requests).push(RecordedRequest {
         method: method.clone(),
@@ -151,25 +170,36 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
         body: body.clone(),
         fault: rule.as_ref().map(|rule| rule.fault.clone()),
     });
+    let write = operation.filter(|operation| !operation.is_idempotent());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     if let Some(rule) = rule.as_ref().filter(|rule| !rule.after_processing) {
-        if let Some(answer) = misbehave(&rule.fault).await? {
-            return Ok(answer);
+        let misbehaved = misbehave(&shared, operation, &rule.fault).await;
+        if !matches!(misbehaved, Ok(None)) {
+            if let Some(write) = write {
+                shared.record_write(write, &body, None, Some(rule));
+            }
+            return misbehaved.map(|answer| answer.unwrap_or_else(|| json(Value::Null)));
         }
     }
-    let answer = match target {
+    let (answer, outcome) = match target {
         Target::Operation(operation) => shared.answer(operation, &body),
-        Target::UnknownWebservice(name) => text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Could not load web service configuration for web service `{name}`"),
+        Target::UnknownWebservice(name) => (
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Could not load web service configuration for web service `{name}`"),
+            ),
+            None,
         ),
-        Target::NotFound => html(StatusCode::NOT_FOUND, NOT_FOUND_PAGE),
+        Target::NotFound => (html(StatusCode::NOT_FOUND, NOT_FOUND_PAGE), None),
     };
+    if let Some(write) = write {
+        shared.record_write(write, &body, outcome.as_ref(), rule.as_ref());
+    }
     tracing::debug!(%method, %path, operation = ?operation, status = answer.status().as_u16(), "fake OTOBO request");
     if let Some(rule) = rule.as_ref().filter(|rule| rule.after_processing) {
-        if let Some(answer) = misbehave(&rule.fault).await? {
+        if let Some(answer) = misbehave(&shared, operation, &rule.fault).await? {
             return Ok(answer);
         }
     }
@@ -177,16 +207,20 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
 }
 
 /// The fault's answer; `None`: answer normally (after a delay).
-async fn misbehave(fault: &Fault) -> Result<Option<Answer>, DropConnection> {
+async fn misbehave(
+    shared: &Shared,
+    operation: Option<Operation>,
+    fault: &Fault,
+) -> Result<Option<Answer>, DropConnection> {
     match fault {
         Fault::Http500 => Ok(Some(text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error".to_owned(),
         ))),
-        Fault::HtmlErrorPage { status } => Ok(Some(html(
-            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY),
-            BAD_GATEWAY_PAGE,
-        ))),
+        Fault::HtmlErrorPage { status } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+            Ok(Some(html(status, error_page(status))))
+        }
         Fault::Delay(delay) => {
             tokio::time::sleep(*delay).await;
             Ok(None)
@@ -197,6 +231,33 @@ async fn misbehave(fault: &Fault) -> Result<Option<Answer>, DropConnection> {
             "application/json; charset=utf-8",
             body.clone(),
         ))),
+        Fault::ErrorPayload { code, message } => {
+            let operation = operation.map_or_else(|| "Provider".to_owned(), |o| o.to_string());
+            Ok(Some(json(serde_json::json!({"Error": {
+                "ErrorCode": format!("{operation}.{code}"),
+                "ErrorMessage": format!("{operation}: {message}"),
+            }}))))
+        }
+        Fault::Hang => {
+            // Until the server stops: the client's timeout ends the wait on its side.
+            std::future::pending::<()>().await;
+            Err(DropConnection)
+        }
+        Fault::Crash => {
+            shared.crash.send_replace(true);
+            Err(DropConnection)
+        }
+    }
+}
+
+/// The HTML page a server in front of OTOBO sends with `status`.
+fn error_page(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200 => LOGIN_PAGE,
+        500 => INTERNAL_ERROR_PAGE,
+        503 => SERVICE_UNAVAILABLE_PAGE,
+        504 => GATEWAY_TIMEOUT_PAGE,
+        _ => BAD_GATEWAY_PAGE,
     }
 }
 
@@ -220,8 +281,9 @@ impl Shared {
             .map_or(Target::NotFound, Target::Operation)
     }
 
-    /// Checks the credentials, then runs the operation.
-    fn answer(&self, operation: Operation, body: &Value) -> Answer {
+    /// Checks the credentials, then runs the operation; the answer, and its body when the
+    /// operation was carried out.
+    fn answer(&self, operation: Operation, body: &Value) -> (Answer, Option<Value>) {
         let given = |key: &str| match body.get(key) {
             Some(Value::String(text)) => Some(text.clone()),
             Some(Value::Number(number)) => Some(number.to_string()),
@@ -235,20 +297,58 @@ impl Shared {
                 code: "AuthFail",
                 message: "Authorization failing!".to_owned(),
             };
-            return json(refusal.to_body(operation));
+            return (json(refusal.to_body(operation)), None);
         }
-        match lock(&self.helpdesk).handle(operation, body) {
+        let mut helpdesk = lock(&self.helpdesk);
+        match helpdesk.handle(operation, body) {
             Ok(outcome) => {
+                if !outcome.changes.is_empty() {
+                    // Saved before the answer goes out, as a database commits first.
+                    if let Some(state) = &self.state_file {
+                        if let Err(error) = state.save(&helpdesk.saved()) {
+                            tracing::error!(%error, "fake OTOBO: cannot save the state");
+                        }
+                    }
+                }
                 for change in outcome.changes {
                     tracing::info!("{change}");
                 }
-                json(outcome.body)
+                (json(outcome.body.clone()), Some(outcome.body))
             }
             Err(refusal) => {
                 tracing::info!(%operation, code = refusal.code, message = %refusal.message, "fake OTOBO: refused");
-                json(refusal.to_body(operation))
+                (json(refusal.to_body(operation)), None)
             }
         }
+    }
+
+    /// Records a write request: `outcome` is the answer body when it was carried out.
+    fn record_write(
+        &self,
+        operation: Operation,
+        body: &Value,
+        outcome: Option<&Value>,
+        rule: Option<&FaultRule>,
+    ) {
+        let field = |value: Option<&Value>| match value {
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            _ => None,
+        };
+        let article = body.get("Article").filter(|a| a.is_object());
+        let entry = WriteEntry {
+            seq: 0,
+            operation: operation.to_string(),
+            ticket_id: field(body.get("TicketID"))
+                .or_else(|| field(outcome.and_then(|o| o.get("TicketID")))),
+            ticket: body.get("Ticket").cloned().unwrap_or(Value::Null),
+            note_subject: field(article.and_then(|a| a.get("Subject"))),
+            note_body: field(article.and_then(|a| a.get("Body"))),
+            applied: outcome.is_some(),
+            article_id: field(outcome.and_then(|o| o.get("ArticleID"))),
+            fault: rule.map(ToString::to_string),
+        };
+        lock(&self.writes).push(entry);
     }
 }
 
@@ -320,6 +420,26 @@ fn percent_decode(text: &str) -> String {
 const BAD_GATEWAY_PAGE: &str =
     "<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway</title></head>\n\
 <body>\n<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n";
+
+/// The page Apache sends when OTOBO's Perl side dies.
+const INTERNAL_ERROR_PAGE: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n\
+<title>500 Internal Server Error</title>\n</head><body>\n<h1>Internal Server Error</h1>\n\
+<p>The server encountered an internal error or\nmisconfiguration and was unable to complete\nyour request.</p>\n\
+<p>Please contact the server administrator at \n webmaster@localhost to inform them of the time this error occurred,\n\
+ and the actions you performed just before this error.</p>\n\
+<p>More information about this error may be available\nin the server error log.</p>\n</body></html>\n";
+
+const SERVICE_UNAVAILABLE_PAGE: &str =
+    "<!DOCTYPE html>\n<html>\n<head><title>503 Service Temporarily Unavailable</title></head>\n\
+<body>\n<center><h1>503 Service Temporarily Unavailable</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n";
+
+const GATEWAY_TIMEOUT_PAGE: &str =
+    "<!DOCTYPE html>\n<html>\n<head><title>504 Gateway Time-out</title></head>\n\
+<body>\n<center><h1>504 Gateway Time-out</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n";
+
+/// A login page, as a single-sign-on proxy sends it with HTTP 200.
+const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><title>Login - OTOBO</title></head>\n\
+<body>\n<form method=\"post\" action=\"/otobo/index.pl\"><input name=\"User\"><input name=\"Password\" type=\"password\"></form>\n</body>\n</html>\n";
 
 const NOT_FOUND_PAGE: &str = "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n\
 <title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n\
