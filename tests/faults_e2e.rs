@@ -69,6 +69,8 @@ struct Case {
     /// (after 1 s, then 2 s) and after three refusals of its own set aside (reported once,
     /// tried again after 6 h).
     may_set_aside: bool,
+    /// The configuration, relative to the repository root.
+    config: &'static str,
 }
 
 fn case(name: &'static str, faults: &[&'static str]) -> Case {
@@ -77,6 +79,15 @@ fn case(name: &'static str, faults: &[&'static str]) -> Case {
         faults: vec![faults.to_vec(), Vec::new()],
         event: Event::None,
         may_set_aside: false,
+        config: "examples/otobo.yml",
+    }
+}
+
+/// A case run with `examples/otobo-parallel.yml`: the same steps, 32 tickets at a time.
+fn parallel(name: &'static str, faults: &[&'static str]) -> Case {
+    Case {
+        config: "examples/otobo-parallel.yml",
+        ..case(name, faults)
     }
 }
 
@@ -95,6 +106,10 @@ fn cases() -> Vec<Case> {
             &["http-500,every=7", "cut,after,notes,every=5"],
         ),
         case("HTTP 500 on every 3rd request", &["http-500,every=3"]),
+        parallel(
+            "otobo-parallel.yml (32 at once), issue pattern",
+            &["http-500,every=7", "cut,after,notes,every=5"],
+        ),
         case(
             "GenericInterface Error (AuthFail) on 6 requests in a row",
             &["error,skip=20,times=6"],
@@ -135,18 +150,21 @@ fn cases() -> Vec<Case> {
             ],
             event: Event::RestartServer,
             may_set_aside: false,
+            config: "examples/otobo.yml",
         },
         Case {
             name: "kill -9 of otai 6 times at any moment (40 ms per request)",
             faults: vec![vec!["slow=40ms"], Vec::new()],
             event: Event::KillOtaiAt(&[230, 410, 170, 520, 330, 290]),
             may_set_aside: false,
+            config: "examples/otobo.yml",
         },
         Case {
             name: "kill -9 of otai mid-cycle, restarted with the same journal",
             faults: vec![vec!["slow=5s,after,notes,every=5,times=1"], Vec::new()],
             event: Event::KillOtai,
             may_set_aside: false,
+            config: "examples/otobo.yml",
         },
     ]
 }
@@ -217,7 +235,7 @@ impl Server {
 }
 
 /// `otai run --until-idle` on the shipped demo configuration, output into `log`.
-fn spawn_otai(base_url: &str, journal: &Path, log: &Path) -> Child {
+fn spawn_otai(config: &str, base_url: &str, journal: &Path, log: &Path) -> Child {
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -225,7 +243,7 @@ fn spawn_otai(base_url: &str, journal: &Path, log: &Path) -> Child {
         .unwrap();
     otai_command()
         .args(["run", "--config"])
-        .arg(root().join("examples/otobo.yml"))
+        .arg(root().join(config))
         .arg("--until-idle")
         .arg("--journal")
         .arg(journal)
@@ -280,7 +298,7 @@ async fn run_case(case: &Case, dir: &Path, expected: &BTreeMap<u64, FakeTicket>)
     let base_url = server.current.base_url();
     let journal = dir.join("otai.journal");
     let log = dir.join("otai.log");
-    let mut otai = spawn_otai(&base_url, &journal, &log);
+    let mut otai = spawn_otai(case.config, &base_url, &journal, &log);
     let mut exit = None;
     match case.event {
         Event::None => exit = wait_for(&mut otai, deadline).await,
@@ -316,7 +334,7 @@ async fn run_case(case: &Case, dir: &Path, expected: &BTreeMap<u64, FakeTicket>)
                 tokio::time::sleep(Duration::from_millis(10)).await;
             };
             if killed {
-                let mut again = spawn_otai(&base_url, &journal, &log);
+                let mut again = spawn_otai(case.config, &base_url, &journal, &log);
                 exit = wait_for(&mut again, deadline).await;
                 let log = std::fs::read_to_string(&log).unwrap_or_default();
                 if !log.contains("is unknown; reading the ticket back") {
@@ -336,7 +354,7 @@ async fn run_case(case: &Case, dir: &Path, expected: &BTreeMap<u64, FakeTicket>)
                 otai.kill().unwrap();
                 otai.wait().unwrap();
                 killed += 1;
-                otai = spawn_otai(&base_url, &journal, &log);
+                otai = spawn_otai(case.config, &base_url, &journal, &log);
             }
             if killed < delays.len() {
                 problems.push(format!(
@@ -485,6 +503,7 @@ async fn baseline(dir: &Path) -> BTreeMap<u64, FakeTicket> {
     let server = Server::start(dir, &[]).await;
     let at_start = server.current.tickets();
     let mut otai = spawn_otai(
+        "examples/otobo.yml",
         &server.current.base_url(),
         &dir.join("otai.journal"),
         &dir.join("otai.log"),

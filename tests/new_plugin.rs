@@ -109,7 +109,7 @@ fn a_generated_plugin_builds_passes_its_tests_and_runs_in_its_custom_binary() {
         "{described}"
     );
     let ran = run(&["run", "--config", "examples/demo.yml", "--once"]);
-    assert!(ran.contains("note \"Classification\" added"), "{ran}");
+    assert!(ran.contains("ticket 1: note \"Classification\""), "{ran}");
 }
 
 #[test]
