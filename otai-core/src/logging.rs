@@ -11,6 +11,7 @@ use crate::config::model::{LogFormat, LoggingConfig};
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoggingError {
     /// `RUST_LOG` is not a tracing filter (the configured level is checked when loading).
     #[error("invalid RUST_LOG `{0}`: use one of trace, debug, info, warn, error or a filter like `info,otai=debug`")]

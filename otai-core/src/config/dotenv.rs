@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// Why the `.env` beside a config could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DotenvError {
     /// The file exists but cannot be read.
     #[error("cannot read {}", file.display())]

@@ -58,6 +58,7 @@ pub struct ClassificationResult {
 
 /// Why a text could not be classified.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClassificationError {
     /// The service does not know the requested model, or cannot find it.
     #[error("unknown model `{model}`: {message}")]

@@ -58,6 +58,7 @@ pub trait Plugin: Send + Sync + 'static {
 
 /// Why a plugin could not be created.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PluginError {
     /// The plugin declined to start; the message is shown to the user verbatim.
     #[error("{0}")]

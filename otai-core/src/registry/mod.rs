@@ -43,6 +43,7 @@ impl RegisteredInjectable {
 
 /// A problem found while building the registry. Startup stops on any of them.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// Two injectables would get the same key.
     #[error("registry key `{key}` is registered twice: by `{first}` and by `{second}`")]

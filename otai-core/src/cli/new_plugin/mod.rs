@@ -340,6 +340,7 @@ fn toml_string(path: &Path) -> String {
 
 /// Why the crate could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScaffoldError {
     /// The target directory exists; nothing is overwritten.
     #[error("{} exists already; choose another name or --path", .0.display())]
