@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use super::dotenv;
 use super::error::{ConfigError, ConfigErrors};
+use super::limits::{MAX_CONFIG_BYTES, MAX_NESTING};
 use super::model::{Infrastructure, OtaiConfig};
-use super::positions::{Position, PositionIndex};
+use super::positions::{Position, PositionIndex, TooDeep};
 use super::source::ConfigSource;
 use super::substitute::substitute;
 use crate::app_config::AppConfig;
@@ -108,6 +109,13 @@ pub fn load_file(path: &Path, app: &AppConfig) -> Result<LoadedConfig, ConfigErr
     let fail = |message: String, hint: &str| {
         ConfigErrors::new(vec![ConfigError::plain(&shown, message, hint)])
     };
+    // Refuse a huge file before reading it all.
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+        if metadata.is_file() && size > MAX_CONFIG_BYTES {
+            return Err(ConfigErrors::new(vec![too_large(&shown, size)]));
+        }
+    }
     let text = std::fs::read_to_string(path).map_err(|error| {
         fail(
             format!("cannot read the config file: {error}"),
@@ -137,7 +145,7 @@ pub fn load_str(name: &str, text: &str, app: &AppConfig) -> Result<LoadedConfig,
 /// every mistake is reported at once.
 pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig, ConfigErrors> {
     let source = Arc::new(source);
-    let positions = PositionIndex::build(source.text());
+    let positions = index_positions(&source)?;
     let yaml = parse_yaml(&source, &positions)?;
 
     let mut issues = Vec::new();
@@ -186,7 +194,7 @@ pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig
 /// test. Errors point into `yaml`.
 pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, ConfigErrors> {
     let source = Arc::new(ConfigSource::from_text("<pipe>", yaml));
-    let positions = PositionIndex::build(yaml);
+    let positions = index_positions(&source)?;
     let parsed = parse_yaml(&source, &positions)?;
     let root = ConfigPath::root();
     let mut issues = Vec::new();
@@ -200,6 +208,40 @@ pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, Confi
         issues.extend(found);
         ConfigErrors::from_issues(issues, &source, &positions, &root)
     })
+}
+
+/// The positions of `source`'s nodes, after checking it against the [`limits`]: a config
+/// larger than [`MAX_CONFIG_BYTES`] or nested deeper than [`MAX_NESTING`] is refused before the
+/// value parser (whose time grows with size × nesting) reads it.
+fn index_positions(source: &ConfigSource) -> Result<PositionIndex, ConfigErrors> {
+    let size = source.text().len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(ConfigErrors::new(vec![too_large(source.name(), size)]));
+    }
+    PositionIndex::build(source.text()).map_err(|TooDeep(position)| {
+        ConfigErrors::new(vec![ConfigError {
+            position: Some(position),
+            ..ConfigError::plain(
+                source.name(),
+                format!(
+                    "the config nests maps and lists more than {MAX_NESTING} levels deep (line {}, column {})",
+                    position.line, position.column
+                ),
+                "close the brackets that are left open, or flatten the structure: configs need far fewer levels",
+            )
+        }])
+    })
+}
+
+/// The error for a config over [`MAX_CONFIG_BYTES`].
+fn too_large(file: &str, size: usize) -> ConfigError {
+    ConfigError::plain(
+        file,
+        format!(
+            "the config is {size} bytes, more than the limit of {MAX_CONFIG_BYTES} bytes (8 MiB)"
+        ),
+        "split it or remove what it does not need: a config of thousands of steps stays under 1 MiB",
+    )
 }
 
 /// The YAML value of `source`; a syntax error carries serde_yaml's position.

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
+use super::limits::{rough_flow_depth_exceeded, MAX_NESTING};
 use crate::path::ConfigPath;
 
 /// A position in the source: 1-based line and column.
@@ -39,17 +40,44 @@ pub struct PositionIndex {
     nodes: HashMap<ConfigPath, NodeInfo>,
 }
 
+/// A config nested deeper than [`MAX_NESTING`]: where the first too-deep node starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooDeep(pub Position);
+
 impl PositionIndex {
-    /// Indexes `source`; a document the event parser cannot read yields an empty index.
-    pub fn build(source: &str) -> Self {
+    /// Indexes `source` in one pass, stopping at the first node nested deeper than
+    /// [`MAX_NESTING`]. A document the event parser cannot read to its end yields the
+    /// positions read so far, and the rest is checked by a rough bracket count (see
+    /// [`super::limits`]), so that no deeply nested text reaches the value parser.
+    pub(crate) fn build(source: &str) -> Result<Self, TooDeep> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(source);
-        if parser.load(&mut builder, false).is_err() {
-            return Self::default();
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) => break,
+                Ok((event, mark)) => {
+                    let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
+                    if opens && builder.stack.len() >= MAX_NESTING {
+                        return Err(TooDeep(position(mark)));
+                    }
+                    builder.on_event(event, mark);
+                }
+                Err(_) => {
+                    // The scanner reads flow collections ahead, so a deep one ends here (at
+                    // its own limit of 255 levels) before its events arrive: count again,
+                    // roughly, from the start.
+                    if let Some(at) = rough_flow_depth_exceeded(source, MAX_NESTING) {
+                        return Err(TooDeep(at));
+                    }
+                    return Ok(Self {
+                        nodes: builder.nodes,
+                    });
+                }
+            }
         }
-        Self {
+        Ok(Self {
             nodes: builder.nodes,
-        }
+        })
     }
 
     /// Where the value at `path` starts.
@@ -194,6 +222,8 @@ impl MarkedEventReceiver for Builder {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     const SOURCE: &str = "\
@@ -209,7 +239,7 @@ root:
 
     #[test]
     fn values_and_keys_have_positions() {
-        let index = PositionIndex::build(SOURCE);
+        let index = PositionIndex::build(SOURCE).unwrap();
         let use_path = ConfigPath::root()
             .key("root")
             .key("services")
@@ -239,7 +269,7 @@ root:
 
     #[test]
     fn nearest_falls_back_to_ancestors() {
-        let index = PositionIndex::build(SOURCE);
+        let index = PositionIndex::build(SOURCE).unwrap();
         let missing = ConfigPath::root()
             .key("root")
             .key("steps")
