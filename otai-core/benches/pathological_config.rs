@@ -59,7 +59,7 @@ fn many_steps(size: usize) -> String {
     text
 }
 
-/// The same shape with a mistake in every step (a step that is not a map), to time error
+/// The same shape with a mistake in every step (a variable that is not set), to time error
 /// positions and rendering when there are very many errors.
 fn many_errors(size: usize) -> String {
     let mut text = String::from(
@@ -67,7 +67,9 @@ fn many_errors(size: usize) -> String {
     );
     let mut step: usize = 0;
     while text.len() < size {
-        text.push_str(&format!("        - id: step_{step}\n          usee: 1\n"));
+        text.push_str(&format!(
+            "        - id: step_{step}\n          params: {{ text: \"${{OTAI_BENCH_UNSET_{step}}}\" }}\n"
+        ));
         step += 1;
     }
     text

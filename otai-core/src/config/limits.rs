@@ -14,7 +14,7 @@ use super::positions::Position;
 /// under 1 MiB.
 pub const MAX_CONFIG_BYTES: usize = 8 * 1024 * 1024;
 
-/// The deepest nesting of maps and lists accepted. The original demo config nests 12 levels;
+/// The deepest nesting of maps and lists accepted. The original demo config nests 14 levels;
 /// each nested composite pipe adds about four.
 pub const MAX_NESTING: usize = 64;
 
