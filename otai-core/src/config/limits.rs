@@ -8,6 +8,10 @@
 //! bracket count of the rest, so no text reaches the value parser nested deeper than
 //! [`MAX_NESTING`]. Real configs stay far below both limits.
 
+use std::collections::HashMap;
+
+use yaml_rust2::parser::Event;
+
 use super::positions::Position;
 
 /// The largest config accepted, in bytes (8 MiB). A config of a few thousand steps is well
@@ -17,6 +21,84 @@ pub const MAX_CONFIG_BYTES: usize = 8 * 1024 * 1024;
 /// The deepest nesting of maps and lists accepted. The original demo config nests 14 levels;
 /// each nested composite pipe adds about four.
 pub const MAX_NESTING: usize = 64;
+
+/// The most nodes that aliases (`*name`) may add to a config by repeating their anchors
+/// (`&name`), counted as the parser would expand them: bounds "billion laughs" (each anchor ten
+/// aliases of the one before) and a few thousand aliases of one large anchor alike. Sharing
+/// a few settings through anchors adds hundreds.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Which limit a config went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exceeded {
+    /// [`MAX_NESTING`].
+    Nesting,
+    /// [`MAX_ALIAS_NODES`].
+    Aliases,
+}
+
+/// A limit a config went past, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LimitExceeded {
+    pub what: Exceeded,
+    pub at: Position,
+}
+
+/// The shape of a document as its events arrive: the nesting depth, and how many nodes each
+/// anchor stands for, so that what aliases would add is known before anything expands them.
+#[derive(Debug, Default)]
+pub(crate) struct Shape {
+    /// Open collections: their anchor id (0: none) and their node count so far.
+    open: Vec<(usize, usize)>,
+    /// Node count of every anchor closed so far.
+    anchors: HashMap<usize, usize>,
+    /// Nodes added by aliases.
+    added: usize,
+}
+
+impl Shape {
+    /// Takes in the next event; an error when it goes past a limit.
+    pub(crate) fn see(&mut self, event: &Event) -> Result<(), Exceeded> {
+        match event {
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                if self.open.len() >= MAX_NESTING {
+                    return Err(Exceeded::Nesting);
+                }
+                self.open.push((*anchor, 1));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                if let Some((anchor, count)) = self.open.pop() {
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, count);
+                    }
+                    self.add(count);
+                }
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                if *anchor != 0 {
+                    self.anchors.insert(*anchor, 1);
+                }
+                self.add(1);
+            }
+            Event::Alias(anchor) => {
+                let size = self.anchors.get(anchor).copied().unwrap_or(1);
+                self.added = self.added.saturating_add(size);
+                if self.added > MAX_ALIAS_NODES {
+                    return Err(Exceeded::Aliases);
+                }
+                self.add(size);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, nodes: usize) {
+        if let Some((_, count)) = self.open.last_mut() {
+            *count = count.saturating_add(nodes);
+        }
+    }
+}
 
 /// Where a config first nests deeper than [`MAX_NESTING`] by a rough count of flow brackets
 /// (`[`, `{` against `]`, `}`) outside quotes and comments. Used only for text the event
@@ -214,6 +296,34 @@ mod load_tests {
     }
 
     #[test]
+    fn many_aliases_of_a_large_anchor_are_rejected() {
+        let anchor: Vec<String> = (0..1_000).map(|i| format!("k{i}: {i}")).collect();
+        let mut text = format!("shared: &big {{{}}}\nopen_ticket_ai: [", anchor.join(", "));
+        for _ in 0..200 {
+            text.push_str("*big, ");
+        }
+        text.push_str("1]\n");
+        let error = the_error(&rejected(&text)).clone();
+        assert_eq!(error.file, "deep.yml");
+        assert!(error.message.contains("100000 nodes"), "{error}");
+        assert_eq!(error.position.map(|p| p.line), Some(2));
+    }
+
+    #[test]
+    fn a_few_aliases_are_fine() {
+        let text =
+            "base: &svc { use: \"x:Y\" }\nopen_ticket_ai:\n  services: { a: *svc, b: *svc }\n";
+        let errors = rejected(text);
+        assert!(
+            errors
+                .errors()
+                .iter()
+                .all(|e| !e.message.contains("aliases")),
+            "{errors}"
+        );
+    }
+
+    #[test]
     fn billion_laughs_is_rejected() {
         let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for level in 1..9 {
@@ -221,13 +331,9 @@ mod load_tests {
             text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
         }
         text.push_str("open_ticket_ai: *a8\n");
-        let errors = rejected(&text);
-        assert!(
-            errors
-                .errors()
-                .iter()
-                .any(|e| e.message.contains("repetition limit")),
-            "{errors}"
-        );
+        let error = the_error(&rejected(&text)).clone();
+        assert!(error.message.contains("aliases"), "{error}");
+        // Each anchor is ten of the one before: `a4`'s line is the first past the budget.
+        assert_eq!(error.position.map(|p| p.line), Some(5));
     }
 }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use super::dotenv;
 use super::error::{ConfigError, ConfigErrors};
-use super::limits::{MAX_CONFIG_BYTES, MAX_NESTING};
+use super::limits::{Exceeded, LimitExceeded, MAX_ALIAS_NODES, MAX_CONFIG_BYTES, MAX_NESTING};
 use super::model::{Infrastructure, OtaiConfig};
-use super::positions::{Position, PositionIndex, TooDeep};
+use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
 use super::substitute::substitute;
 use crate::app_config::AppConfig;
@@ -210,25 +210,35 @@ pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, Confi
     })
 }
 
-/// The positions of `source`'s nodes, after checking it against the [`limits`]: a config
-/// larger than [`MAX_CONFIG_BYTES`] or nested deeper than [`MAX_NESTING`] is refused before the
-/// value parser (whose time grows with size × nesting) reads it.
+/// The positions of `source`'s nodes, after checking it against the limits of
+/// [`super::limits`]: a config larger than [`MAX_CONFIG_BYTES`], nested deeper than
+/// [`MAX_NESTING`] or whose aliases add more than [`MAX_ALIAS_NODES`] nodes is refused before
+/// the value parser (whose time grows with size × nesting, and with alias expansion) reads it.
 fn index_positions(source: &ConfigSource) -> Result<PositionIndex, ConfigErrors> {
     let size = source.text().len();
     if size > MAX_CONFIG_BYTES {
         return Err(ConfigErrors::new(vec![too_large(source.name(), size)]));
     }
-    PositionIndex::build(source.text()).map_err(|TooDeep(position)| {
-        ConfigErrors::new(vec![ConfigError {
-            position: Some(position),
-            ..ConfigError::plain(
-                source.name(),
+    PositionIndex::build(source.text()).map_err(|LimitExceeded { what, at }| {
+        let (message, hint) = match what {
+            Exceeded::Nesting => (
                 format!(
                     "the config nests maps and lists more than {MAX_NESTING} levels deep (line {}, column {})",
-                    position.line, position.column
+                    at.line, at.column
                 ),
                 "close the brackets that are left open, or flatten the structure: configs need far fewer levels",
-            )
+            ),
+            Exceeded::Aliases => (
+                format!(
+                    "the config's aliases (`*name`) repeat their anchors into more than {MAX_ALIAS_NODES} nodes (line {}, column {})",
+                    at.line, at.column
+                ),
+                "write the repeated parts out, or use fewer aliases of large anchors: the limit keeps alias expansion (\"billion laughs\") bounded",
+            ),
+        };
+        ConfigErrors::new(vec![ConfigError {
+            position: Some(at),
+            ..ConfigError::plain(source.name(), message, hint)
         }])
     })
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use super::limits::{rough_flow_depth_exceeded, MAX_NESTING};
+use super::limits::{rough_flow_depth_exceeded, Exceeded, LimitExceeded, Shape, MAX_NESTING};
 use crate::path::{ConfigPath, Segment};
 
 /// A position in the source: 1-based line and column.
@@ -46,26 +46,23 @@ pub struct PositionIndex {
     children: HashMap<(usize, Segment), usize>,
 }
 
-/// A config nested deeper than [`MAX_NESTING`]: where the first too-deep node starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooDeep(pub Position);
-
 impl PositionIndex {
-    /// Indexes `source` in one pass, stopping at the first node nested deeper than
-    /// [`MAX_NESTING`]. A document the event parser cannot read to its end yields the
-    /// positions read so far, and the rest is checked by a rough bracket count (see
-    /// [`super::limits`]), so that no deeply nested text reaches the value parser.
-    pub(crate) fn build(source: &str) -> Result<Self, TooDeep> {
+    /// Indexes `source` in one pass, stopping at the first node past a limit of
+    /// [`super::limits`] (nesting, nodes added by aliases). A document the event parser cannot
+    /// read to its end yields the positions read so far, and its nesting is checked by a rough
+    /// bracket count, so that no deeply nested text reaches the value parser.
+    pub(crate) fn build(source: &str) -> Result<Self, LimitExceeded> {
         let mut builder = Builder::default();
+        let mut shape = Shape::default();
         let mut parser = Parser::new_from_str(source);
         loop {
             match parser.next_token() {
                 Ok((Event::StreamEnd, _)) => break,
                 Ok((event, mark)) => {
-                    let opens = matches!(event, Event::MappingStart(..) | Event::SequenceStart(..));
-                    if opens && builder.stack.len() >= MAX_NESTING {
-                        return Err(TooDeep(position(mark)));
-                    }
+                    shape.see(&event).map_err(|what| LimitExceeded {
+                        what,
+                        at: position(mark),
+                    })?;
                     builder.on_event(event, mark);
                 }
                 Err(_) => {
@@ -73,7 +70,10 @@ impl PositionIndex {
                     // its own limit of 255 levels) before its events arrive: count again,
                     // roughly, from the start.
                     if let Some(at) = rough_flow_depth_exceeded(source, MAX_NESTING) {
-                        return Err(TooDeep(at));
+                        return Err(LimitExceeded {
+                            what: Exceeded::Nesting,
+                            at,
+                        });
                     }
                     break;
                 }
