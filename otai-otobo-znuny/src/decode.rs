@@ -268,7 +268,7 @@ mod tests {
 
         use super::*;
         use crate::mapping::{to_unified_note, to_unified_ticket};
-        use crate::wire::response::{
+        use crate::wire::{
             ErrorDetail, MutationResponse, SearchResponse, Ticket, TicketGetResponse,
         };
 
