@@ -28,6 +28,11 @@ pub const MAX_NESTING: usize = 64;
 /// a few settings through anchors adds hundreds.
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
+/// The most nodes (keys, values, items; what aliases add included) a config may have. A
+/// config of 40,000 steps has about 400,000; the time to judge a config grows with this
+/// count, so the limit keeps every config within a fraction of a second.
+pub const MAX_NODES: usize = 1_000_000;
+
 /// Which limit a config went past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exceeded {
@@ -35,6 +40,8 @@ pub(crate) enum Exceeded {
     Nesting,
     /// [`MAX_ALIAS_NODES`].
     Aliases,
+    /// [`MAX_NODES`].
+    Nodes,
 }
 
 /// A limit a config went past, and where.
@@ -54,11 +61,22 @@ pub(crate) struct Shape {
     anchors: HashMap<usize, usize>,
     /// Nodes added by aliases.
     added: usize,
+    /// Nodes seen, what aliases add included.
+    nodes: usize,
 }
 
 impl Shape {
     /// Takes in the next event; an error when it goes past a limit.
     pub(crate) fn see(&mut self, event: &Event) -> Result<(), Exceeded> {
+        let nodes = match event {
+            Event::Alias(anchor) => self.anchors.get(anchor).copied().unwrap_or(1),
+            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) => 1,
+            _ => 0,
+        };
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > MAX_NODES {
+            return Err(Exceeded::Nodes);
+        }
         match event {
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
                 if self.open.len() >= MAX_NESTING {
@@ -321,6 +339,23 @@ mod load_tests {
                 .all(|e| !e.message.contains("aliases")),
             "{errors}"
         );
+    }
+
+    #[test]
+    fn a_config_of_too_many_nodes_is_rejected_early() {
+        let mut text = String::from("open_ticket_ai:\n  services: [");
+        for _ in 0..MAX_NODES {
+            text.push_str("1,");
+        }
+        text.push_str("1]\n");
+        let error = the_error(&rejected(&text)).clone();
+        assert!(
+            error
+                .message
+                .contains("more than 1000000 keys, values and items"),
+            "{error}"
+        );
+        assert_eq!(error.position.map(|p| p.line), Some(2));
     }
 
     #[test]

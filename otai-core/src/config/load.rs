@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use super::dotenv;
 use super::error::{ConfigError, ConfigErrors};
-use super::limits::{Exceeded, LimitExceeded, MAX_ALIAS_NODES, MAX_CONFIG_BYTES, MAX_NESTING};
+use super::limits::{
+    Exceeded, LimitExceeded, MAX_ALIAS_NODES, MAX_CONFIG_BYTES, MAX_NESTING, MAX_NODES,
+};
 use super::model::{Infrastructure, OtaiConfig};
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
@@ -149,7 +151,7 @@ pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig
     let yaml = parse_yaml(&source, &positions)?;
 
     let mut issues = Vec::new();
-    let document = to_json(&yaml, &ConfigPath::root(), app, &mut issues);
+    let document = to_json(&yaml, &mut ConfigPath::root(), app, &mut issues);
     let Some((root, body)) = find_root(&document, &mut issues) else {
         return Err(ConfigErrors::from_issues(
             issues,
@@ -198,7 +200,12 @@ pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, Confi
     let parsed = parse_yaml(&source, &positions)?;
     let root = ConfigPath::root();
     let mut issues = Vec::new();
-    let value = to_json(&parsed, &root, pipeline.app_config(), &mut issues);
+    let value = to_json(
+        &parsed,
+        &mut root.clone(),
+        pipeline.app_config(),
+        &mut issues,
+    );
     let spec = PipeSpec::parse(&value, &root, &mut issues);
     let outcome = match spec {
         Some(spec) if issues.is_empty() => pipeline.build_pipe(&spec),
@@ -227,6 +234,13 @@ fn index_positions(source: &ConfigSource) -> Result<PositionIndex, ConfigErrors>
                     at.line, at.column
                 ),
                 "close the brackets that are left open, or flatten the structure: configs need far fewer levels",
+            ),
+            Exceeded::Nodes => (
+                format!(
+                    "the config has more than {MAX_NODES} keys, values and items (line {}, column {})",
+                    at.line, at.column
+                ),
+                "split it: a config of 40,000 steps has about 400,000",
             ),
             Exceeded::Aliases => (
                 format!(
@@ -285,12 +299,14 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. Substituted text
+/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. `path` is where
+/// `yaml` is, extended and restored in place (copied only into issues), so deep nesting
+/// costs no copy of the path per node. Substituted text
 /// stays text: the param's type decides whether it is read as a number (see
 /// `params::lenient`), so a password `${PIN}` keeps its leading zeros.
 fn to_json(
     yaml: &serde_yaml::Value,
-    path: &ConfigPath,
+    path: &mut ConfigPath,
     app: &AppConfig,
     issues: &mut Vec<Issue>,
 ) -> Value {
@@ -322,7 +338,12 @@ fn to_json(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| to_json(item, &path.index(i), app, issues))
+                .map(|(i, item)| {
+                    path.push_index(i);
+                    let value = to_json(item, path, app, issues);
+                    path.pop();
+                    value
+                })
                 .collect(),
         ),
         Y::Mapping(mapping) => {
@@ -338,7 +359,9 @@ fn to_json(
                         continue;
                     }
                 };
-                let value = to_json(item, &path.key(&key), app, issues);
+                path.push_key(&key);
+                let value = to_json(item, path, app, issues);
+                path.pop();
                 map.insert(key, value);
             }
             Value::Object(map)

@@ -53,6 +53,9 @@ impl PositionIndex {
     /// bracket count, so that no deeply nested text reaches the value parser.
     pub(crate) fn build(source: &str) -> Result<Self, LimitExceeded> {
         let mut builder = Builder::default();
+        // About one node per 20 bytes in block-style configs: sized once, not rehashed.
+        builder.index.children.reserve(source.len() / 20);
+        builder.index.nodes.reserve(source.len() / 20);
         let mut shape = Shape::default();
         let mut parser = Parser::new_from_str(source);
         loop {
