@@ -158,7 +158,7 @@ impl ConfigErrors {
             .as_ref()
             .map(|file| LineStarts::new(file.source()))
             .unwrap_or_default();
-        for error in &self.errors {
+        for error in self.errors.iter().take(MAX_RENDERED) {
             let mut diagnostic = match error.severity {
                 Severity::Error => Diagnostic::error(),
                 Severity::Warning => Diagnostic::warning(),
@@ -195,6 +195,16 @@ impl ConfigErrors {
             }
         }
         let mut text = String::from_utf8_lossy(&out.into_inner()).into_owned();
+        if let Some(hidden) = self
+            .errors
+            .len()
+            .checked_sub(MAX_RENDERED)
+            .filter(|n| *n > 0)
+        {
+            text.push_str(&format!(
+                "… and {hidden} more not shown (the first {MAX_RENDERED} are above; fix them and check again)\n"
+            ));
+        }
         let errors = self
             .errors
             .iter()
@@ -242,6 +252,10 @@ fn plural(count: usize, noun: &str) -> String {
         format!("{count} {noun}s")
     }
 }
+
+/// At most this many errors are quoted by [`ConfigErrors::render`]; the rest are counted.
+/// A config with a mistake repeated in 60,000 steps would otherwise print 28 MB.
+const MAX_RENDERED: usize = 200;
 
 /// Lines longer than this (bytes) are not quoted under an error, only located: quoting a
 /// 200 KB line of brackets would bury the message.
@@ -312,7 +326,28 @@ fn token_range(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+
+    #[test]
+    fn render_quotes_the_first_errors_and_counts_the_rest() {
+        let source = Arc::new(ConfigSource::from_text("many.yml", "a: 1\n"));
+        let issues: Vec<Issue> = (0..MAX_RENDERED + 5)
+            .map(|i| Issue::at(ConfigPath::root().key("a"), format!("mistake {i}")))
+            .collect();
+        let errors = ConfigErrors::from_issues(
+            issues,
+            &source,
+            &PositionIndex::build("a: 1\n").unwrap(),
+            &ConfigPath::root(),
+        );
+        let text = errors.render();
+        assert!(text.contains("mistake 199"), "{text}");
+        assert!(!text.contains("mistake 200"), "{text}");
+        assert!(text.contains("… and 5 more not shown"), "{text}");
+        assert!(text.ends_with("205 errors in many.yml\n"), "{text}");
+    }
 
     #[test]
     fn token_ranges_cover_quoted_strings_and_keys() {

@@ -29,9 +29,9 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
 /// The most nodes (keys, values, items; what aliases add included) a config may have. A
-/// config of 40,000 steps has about 400,000; the time to judge a config grows with this
-/// count, so the limit keeps every config within a fraction of a second.
-pub const MAX_NODES: usize = 1_000_000;
+/// config of 40,000 ordinary steps (5 MB) has about 360,000; the time to judge a config
+/// grows with this count, so the limit keeps every config within a fraction of a second.
+pub const MAX_NODES: usize = 500_000;
 
 /// Which limit a config went past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +352,7 @@ mod load_tests {
         assert!(
             error
                 .message
-                .contains("more than 1000000 keys, values and items"),
+                .contains("more than 500000 keys, values and items"),
             "{error}"
         );
         assert_eq!(error.position.map(|p| p.line), Some(2));

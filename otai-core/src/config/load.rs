@@ -240,7 +240,7 @@ fn index_positions(source: &ConfigSource) -> Result<PositionIndex, ConfigErrors>
                     "the config has more than {MAX_NODES} keys, values and items (line {}, column {})",
                     at.line, at.column
                 ),
-                "split it: a config of 40,000 steps has about 400,000",
+                "split it into several configs: 40,000 ordinary steps have about 360,000",
             ),
             Exceeded::Aliases => (
                 format!(
