@@ -15,14 +15,23 @@ fn check(text: &str) {
         Ok(loaded) => {
             if let Err(errors) = loaded.build(&support::registry()) {
                 assert!(!errors.is_empty());
-                let _ = errors.render();
+                names_the_file(&errors);
             }
         }
         Err(errors) => {
             assert!(!errors.is_empty(), "an error result must carry errors");
-            let _ = errors.render();
+            names_the_file(&errors);
         }
     }
+}
+
+/// Every error names the file, and the rendered report does too.
+fn names_the_file(errors: &otai::config::ConfigErrors) {
+    for error in errors.errors() {
+        assert_eq!(error.file, "fuzz.yml", "{error}");
+        assert!(error.to_string().starts_with("fuzz.yml"), "{error}");
+    }
+    assert!(errors.render().contains("fuzz.yml"), "{}", errors.render());
 }
 
 proptest! {
@@ -44,6 +53,11 @@ proptest! {
         let start = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
         let end = (start + len..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
         text.replace_range(start..end, &insert);
+        check(&text);
+    }
+
+    #[test]
+    fn deep_or_unbalanced_brackets_are_judged(text in "(open_ticket_ai: |a: |- |[\\[\\]{}]{1,200}|'[\\[{]{0,80}'|\"[\\[{]{0,80}\"|# [\\[{]{0,50}|\n|  ){0,40}") {
         check(&text);
     }
 }

@@ -261,4 +261,76 @@ mod tests {
         assert_eq!(probe(json!({"at": "yesterday"})).at, None);
         assert_eq!(probe(json!({"at": 17})).at, None);
     }
+
+    /// Arbitrary JSON, shaped like OTOBO's answers often enough to reach the decoders.
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::mapping::{to_unified_note, to_unified_ticket};
+        use crate::wire::{
+            ErrorDetail, MutationResponse, SearchResponse, Ticket, TicketGetResponse,
+        };
+
+        const KEYS: &str = "(TicketID|TicketNumber|Title|Queue|QueueID|Priority|PriorityID|State|Type|Owner|Created|Changed|Article|ArticleID|Subject|Body|ContentType|MimeType|Charset|DynamicField|Name|Value|Ticket|Error|ErrorCode|ErrorMessage|From|IsVisibleForCustomer|CreateTime|[A-Za-z]{1,6})";
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<u64>().prop_map(|n| json!(n)),
+                any::<f64>().prop_map(|f| json!(f)),
+                "(\\PC{0,12}|[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?|[0-9]{1,25})"
+                    .prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(KEYS, inner, 0..6)
+                        .prop_map(|map| Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn decode_everything(value: &Value) {
+            let _ = serde_json::from_value::<Probe>(value.clone());
+            let _ = serde_json::from_value::<SearchResponse>(value.clone());
+            let _ = serde_json::from_value::<MutationResponse>(value.clone());
+            let _ = ErrorDetail::from_value(value.clone());
+            if let Ok(answer) = serde_json::from_value::<TicketGetResponse>(value.clone()) {
+                let _ = format!("{answer:?}");
+            }
+            if let Ok(ticket) = serde_json::from_value::<Ticket>(value.clone()) {
+                let articles = ticket.articles.clone();
+                let _ = to_unified_ticket(ticket);
+                for article in articles {
+                    let _ = article.full_content_type();
+                    let _ = to_unified_note(article);
+                }
+            }
+            if let Value::String(text) = value {
+                if let Ok(at) = text.parse::<Timestamp>() {
+                    // What parses prints back in OTOBO's format and parses to itself.
+                    assert_eq!(at.to_string().parse::<Timestamp>(), Ok(at));
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_json_never_panics_the_decoders(value in json_value()) {
+                decode_everything(&value);
+                decode_everything(&json!({"Ticket": [value.clone()], "TicketID": value.clone()}));
+                decode_everything(&json!({"Article": value.clone(), "DynamicField": value}));
+            }
+
+            #[test]
+            fn any_text_is_a_timestamp_or_absent(text in "\\PC{0,24}|[0-9]{1,5}-[0-9]{1,3}-[0-9]{1,3}[ T][0-9]{1,3}:[0-9]{1,3}:[0-9]{1,3}") {
+                decode_everything(&Value::String(text));
+            }
+        }
+    }
 }

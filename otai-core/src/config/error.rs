@@ -152,7 +152,13 @@ impl ConfigErrors {
         let file = self.source.as_ref().map(|source| {
             SimpleFile::new(source.name().to_owned(), redact::source_text(source.text()))
         });
-        for error in &self.errors {
+        // Where each line starts, found once: a lookup per error stays cheap however many
+        // errors a large config has.
+        let line_starts = file
+            .as_ref()
+            .map(|file| LineStarts::new(file.source()))
+            .unwrap_or_default();
+        for error in self.errors.iter().take(MAX_RENDERED) {
             let mut diagnostic = match error.severity {
                 Severity::Error => Diagnostic::error(),
                 Severity::Warning => Diagnostic::warning(),
@@ -165,9 +171,15 @@ impl ConfigErrors {
             if let Some(hint) = &error.hint {
                 notes.push(format!("hint: {hint}"));
             }
+            let quotable = |file: &SimpleFile<String, String>, position: Position| {
+                line_starts
+                    .line(position.line)
+                    .and_then(|start| file.source().get(start..))
+                    .is_some_and(|rest| rest.find('\n').unwrap_or(rest.len()) <= MAX_QUOTED_LINE)
+            };
             match (&file, error.position) {
-                (Some(file), Some(position)) => {
-                    let range = token_range(file.source(), position);
+                (Some(file), Some(position)) if quotable(file, position) => {
+                    let range = token_range(file.source(), &line_starts, position);
                     diagnostic = diagnostic.with_labels(vec![Label::primary((), range)]);
                     let _ = term::emit(&mut out, &config, file, &diagnostic.with_notes(notes));
                 }
@@ -183,6 +195,16 @@ impl ConfigErrors {
             }
         }
         let mut text = String::from_utf8_lossy(&out.into_inner()).into_owned();
+        if let Some(hidden) = self
+            .errors
+            .len()
+            .checked_sub(MAX_RENDERED)
+            .filter(|n| *n > 0)
+        {
+            text.push_str(&format!(
+                "… and {hidden} more not shown (the first {MAX_RENDERED} are above; fix them and check again)\n"
+            ));
+        }
         let errors = self
             .errors
             .iter()
@@ -231,18 +253,48 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// At most this many errors are quoted by [`ConfigErrors::render`]; the rest are counted.
+/// A config with a mistake repeated in 60,000 steps would otherwise print 28 MB.
+const MAX_RENDERED: usize = 200;
+
+/// Lines longer than this (bytes) are not quoted under an error, only located: quoting a
+/// 200 KB line of brackets would bury the message.
+const MAX_QUOTED_LINE: usize = 1_000;
+
+/// The byte offset where each line of a text starts.
+#[derive(Debug, Default)]
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(at, _)| at + 1));
+        Self(starts)
+    }
+
+    /// Where 1-based `line` starts, if the text has it.
+    fn line(&self, line: usize) -> Option<usize> {
+        self.0.get(line.checked_sub(1)?).copied()
+    }
+}
+
 /// The byte range of the token starting at `position`: a quoted string up to its closing
 /// quote, a key up to its colon, otherwise up to the end of the line (comments excluded).
-fn token_range(source: &str, position: Position) -> std::ops::Range<usize> {
-    let Some(line_start) = source
-        .split_inclusive('\n')
-        .take(position.line.saturating_sub(1))
-        .map(str::len)
-        .try_fold(0usize, |acc, len| acc.checked_add(len))
+/// Its cost is that of the line, not of the text before it.
+fn token_range(
+    source: &str,
+    line_starts: &LineStarts,
+    position: Position,
+) -> std::ops::Range<usize> {
+    let Some(line_start) = line_starts.line(position.line.max(1)) else {
+        return 0..0;
+    };
+    let Some(line) = source
+        .get(line_start..)
+        .and_then(|rest| rest.lines().next())
     else {
         return 0..0;
     };
-    let line = source[line_start..].lines().next().unwrap_or("");
     let column_bytes: usize = line
         .chars()
         .take(position.column.saturating_sub(1))
@@ -274,18 +326,45 @@ fn token_range(source: &str, position: Position) -> std::ops::Range<usize> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
+
+    #[test]
+    fn render_quotes_the_first_errors_and_counts_the_rest() {
+        let source = Arc::new(ConfigSource::from_text("many.yml", "a: 1\n"));
+        let issues: Vec<Issue> = (0..MAX_RENDERED + 5)
+            .map(|i| Issue::at(ConfigPath::root().key("a"), format!("mistake {i}")))
+            .collect();
+        let errors = ConfigErrors::from_issues(
+            issues,
+            &source,
+            &PositionIndex::build("a: 1\n").unwrap(),
+            &ConfigPath::root(),
+        );
+        let text = errors.render();
+        assert!(text.contains("mistake 199"), "{text}");
+        assert!(!text.contains("mistake 200"), "{text}");
+        assert!(text.contains("… and 5 more not shown"), "{text}");
+        assert!(text.ends_with("205 errors in many.yml\n"), "{text}");
+    }
 
     #[test]
     fn token_ranges_cover_quoted_strings_and_keys() {
         let source = "a:\n  use: \"base:X\" # c\n  bad_key: 1\n";
-        let quoted = token_range(source, Position { line: 2, column: 8 });
+        let starts = LineStarts::new(source);
+        let quoted = token_range(source, &starts, Position { line: 2, column: 8 });
         assert_eq!(&source[quoted], "\"base:X\"");
-        let key = token_range(source, Position { line: 3, column: 3 });
+        let key = token_range(source, &starts, Position { line: 3, column: 3 });
         assert_eq!(&source[key], "bad_key");
+        assert_eq!(
+            token_range(source, &starts, Position { line: 9, column: 1 }),
+            0..0
+        );
         let flow = "x: { slot: service_id }\n";
         let value = token_range(
             flow,
+            &LineStarts::new(flow),
             Position {
                 line: 1,
                 column: 12,

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use super::dotenv;
 use super::error::{ConfigError, ConfigErrors};
+use super::limits::{
+    Exceeded, LimitExceeded, MAX_ALIAS_NODES, MAX_CONFIG_BYTES, MAX_NESTING, MAX_NODES,
+};
 use super::model::{Infrastructure, OtaiConfig};
 use super::positions::{Position, PositionIndex};
 use super::source::ConfigSource;
@@ -108,6 +111,13 @@ pub fn load_file(path: &Path, app: &AppConfig) -> Result<LoadedConfig, ConfigErr
     let fail = |message: String, hint: &str| {
         ConfigErrors::new(vec![ConfigError::plain(&shown, message, hint)])
     };
+    // Refuse a huge file before reading it all.
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+        if metadata.is_file() && size > MAX_CONFIG_BYTES {
+            return Err(ConfigErrors::new(vec![too_large(&shown, size)]));
+        }
+    }
     let text = std::fs::read_to_string(path).map_err(|error| {
         fail(
             format!("cannot read the config file: {error}"),
@@ -137,11 +147,11 @@ pub fn load_str(name: &str, text: &str, app: &AppConfig) -> Result<LoadedConfig,
 /// every mistake is reported at once.
 pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig, ConfigErrors> {
     let source = Arc::new(source);
-    let positions = PositionIndex::build(source.text());
+    let positions = index_positions(&source)?;
     let yaml = parse_yaml(&source, &positions)?;
 
     let mut issues = Vec::new();
-    let document = to_json(&yaml, &ConfigPath::root(), app, &mut issues);
+    let document = to_json(&yaml, &mut ConfigPath::root(), app, &mut issues);
     let Some((root, body)) = find_root(&document, &mut issues) else {
         return Err(ConfigErrors::from_issues(
             issues,
@@ -186,11 +196,16 @@ pub fn load_source(source: ConfigSource, app: &AppConfig) -> Result<LoadedConfig
 /// test. Errors point into `yaml`.
 pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, ConfigErrors> {
     let source = Arc::new(ConfigSource::from_text("<pipe>", yaml));
-    let positions = PositionIndex::build(yaml);
+    let positions = index_positions(&source)?;
     let parsed = parse_yaml(&source, &positions)?;
     let root = ConfigPath::root();
     let mut issues = Vec::new();
-    let value = to_json(&parsed, &root, pipeline.app_config(), &mut issues);
+    let value = to_json(
+        &parsed,
+        &mut root.clone(),
+        pipeline.app_config(),
+        &mut issues,
+    );
     let spec = PipeSpec::parse(&value, &root, &mut issues);
     let outcome = match spec {
         Some(spec) if issues.is_empty() => pipeline.build_pipe(&spec),
@@ -200,6 +215,57 @@ pub fn pipe_from_yaml(pipeline: &Pipeline, yaml: &str) -> Result<PipeNode, Confi
         issues.extend(found);
         ConfigErrors::from_issues(issues, &source, &positions, &root)
     })
+}
+
+/// The positions of `source`'s nodes, after checking it against the limits of
+/// [`super::limits`]: a config larger than [`MAX_CONFIG_BYTES`], nested deeper than
+/// [`MAX_NESTING`] or whose aliases add more than [`MAX_ALIAS_NODES`] nodes is refused before
+/// the value parser (whose time grows with size × nesting, and with alias expansion) reads it.
+fn index_positions(source: &ConfigSource) -> Result<PositionIndex, ConfigErrors> {
+    let size = source.text().len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(ConfigErrors::new(vec![too_large(source.name(), size)]));
+    }
+    PositionIndex::build(source.text()).map_err(|LimitExceeded { what, at }| {
+        let (message, hint) = match what {
+            Exceeded::Nesting => (
+                format!(
+                    "the config nests maps and lists more than {MAX_NESTING} levels deep (line {}, column {})",
+                    at.line, at.column
+                ),
+                "close the brackets that are left open, or flatten the structure: configs need far fewer levels",
+            ),
+            Exceeded::Nodes => (
+                format!(
+                    "the config has more than {MAX_NODES} keys, values and items (line {}, column {})",
+                    at.line, at.column
+                ),
+                "split it into several configs: 40,000 ordinary steps have about 360,000",
+            ),
+            Exceeded::Aliases => (
+                format!(
+                    "the config's aliases (`*name`) repeat their anchors into more than {MAX_ALIAS_NODES} nodes (line {}, column {})",
+                    at.line, at.column
+                ),
+                "write the repeated parts out, or use fewer aliases of large anchors: the limit keeps alias expansion (\"billion laughs\") bounded",
+            ),
+        };
+        ConfigErrors::new(vec![ConfigError {
+            position: Some(at),
+            ..ConfigError::plain(source.name(), message, hint)
+        }])
+    })
+}
+
+/// The error for a config over [`MAX_CONFIG_BYTES`].
+fn too_large(file: &str, size: usize) -> ConfigError {
+    ConfigError::plain(
+        file,
+        format!(
+            "the config is {size} bytes, more than the limit of {MAX_CONFIG_BYTES} bytes (8 MiB)"
+        ),
+        "split it or remove what it does not need: a config of thousands of steps stays under 1 MiB",
+    )
 }
 
 /// The YAML value of `source`; a syntax error carries serde_yaml's position.
@@ -233,12 +299,14 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. Substituted text
+/// Converts YAML to the JSON-like value, substituting `${VAR}` in strings. `path` is where
+/// `yaml` is, extended and restored in place (copied only into issues), so deep nesting
+/// costs no copy of the path per node. Substituted text
 /// stays text: the param's type decides whether it is read as a number (see
 /// `params::lenient`), so a password `${PIN}` keeps its leading zeros.
 fn to_json(
     yaml: &serde_yaml::Value,
-    path: &ConfigPath,
+    path: &mut ConfigPath,
     app: &AppConfig,
     issues: &mut Vec<Issue>,
 ) -> Value {
@@ -270,7 +338,12 @@ fn to_json(
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| to_json(item, &path.index(i), app, issues))
+                .map(|(i, item)| {
+                    path.push_index(i);
+                    let value = to_json(item, path, app, issues);
+                    path.pop();
+                    value
+                })
                 .collect(),
         ),
         Y::Mapping(mapping) => {
@@ -286,7 +359,9 @@ fn to_json(
                         continue;
                     }
                 };
-                let value = to_json(item, &path.key(&key), app, issues);
+                path.push_key(&key);
+                let value = to_json(item, path, app, issues);
+                path.pop();
                 map.insert(key, value);
             }
             Value::Object(map)

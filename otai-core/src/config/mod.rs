@@ -16,6 +16,7 @@
 
 mod dotenv;
 pub mod error;
+pub mod limits;
 mod load;
 pub mod model;
 pub(crate) mod positions;
@@ -25,6 +26,7 @@ mod substitute;
 
 pub use dotenv::DotenvError;
 pub use error::{ConfigError, ConfigErrors};
+pub use limits::{MAX_ALIAS_NODES, MAX_CONFIG_BYTES, MAX_NESTING, MAX_NODES};
 pub use load::{load_file, load_source, load_str, pipe_from_yaml, LoadedConfig, ROOT_KEYS};
 pub use model::{Infrastructure, ListenConfig, LogFormat, LoggingConfig, OtaiConfig};
 pub use positions::Position;

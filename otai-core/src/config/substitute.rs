@@ -111,4 +111,61 @@ mod tests {
         assert_eq!(substitute("$${HOST}", &env()).unwrap(), "${HOST}");
         assert_eq!(substitute("${HOST", &env()).unwrap(), "${HOST");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Text rich in the characters references are made of.
+        const DOLLARS: &str =
+            "([$]|[{]|[}]|:-|[$][{]|[$][$][{]|[A-Z_]{1,4}|HOST|UNSET|EMPTY|[0-9]| |\\PC){0,40}";
+
+        /// `text` written so that substitution gives it back: every `${` doubled to `$${`.
+        fn escape(text: &str) -> String {
+            text.replace("${", "$${")
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn never_panics(text in DOLLARS) {
+                match substitute(&text, &env()) {
+                    Ok(_) => {}
+                    Err(MissingVariable(name)) => {
+                        prop_assert!(text.contains(&format!("${{{name}")), "{name} not in {text}");
+                    }
+                }
+            }
+
+            #[test]
+            fn escaped_text_comes_back_unchanged(text in DOLLARS) {
+                prop_assert_eq!(substitute(&escape(&text), &env()), Ok(text));
+            }
+
+            #[test]
+            fn text_without_references_is_kept(text in "[^$]{0,40}") {
+                prop_assert_eq!(substitute(&text, &env()), Ok(text));
+            }
+
+            #[test]
+            fn references_take_the_value_or_the_default(
+                value in "[^$]{0,12}",
+                default in "[^$}]{0,12}",
+                before in "[^$]{0,8}",
+                after in "[^$]{0,8}",
+            ) {
+                let env = env().with_var("SET", Some(value.as_str()));
+                prop_assert_eq!(
+                    substitute(&format!("{before}${{SET}}{after}"), &env),
+                    Ok(format!("{before}{value}{after}"))
+                );
+                prop_assert_eq!(
+                    substitute(&format!("{before}${{UNSET:-{default}}}{after}"), &env),
+                    Ok(format!("{before}{default}{after}"))
+                );
+            }
+        }
+    }
 }

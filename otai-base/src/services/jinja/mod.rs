@@ -71,6 +71,20 @@
 //! * Templates whose output comes from `{% set %}` blocks, macros or `{% filter %}` blocks
 //!   count their printed values differently and may yield text where jinja2 yields a value.
 //!
+//! # Limits
+//!
+//! * Templates cannot read files or run commands. No helper touches the filesystem or starts a
+//!   process (`get_env` reads variables only), and a template cannot reach any other template:
+//!   `{% include %}`, `{% import %}`, `{% from … import %}` and `{% extends %}` fail with an
+//!   error that says so, whatever name they give (no loader is set, and every name resolves
+//!   to one that is never registered).
+//! * One render runs at most [`TEMPLATE_FUEL`] instructions (minijinja's fuel): a template
+//!   that loops or recurses without end fails with an error naming the limit instead of
+//!   hanging the pipeline. minijinja also bounds recursion depth, `range` (100,000 items) and
+//!   string repetition; `tojson`'s `indent` is at most 100.
+//! * Integer arithmetic in the Python helpers (`round` to tens, hundreds, …) is checked: a
+//!   result beyond 128 bits is an error, never a wrapped number.
+//!
 //! # Cost
 //!
 //! Templates are parsed once, in [`TemplateRenderer::compile`]; a template that is exactly
@@ -99,6 +113,14 @@ use self::scope::Scope;
 
 /// Name of the single template inside each text template's environment.
 const TEMPLATE_NAME: &str = "template";
+
+/// The name every include, import and extends resolves to: registered nowhere.
+const NO_OTHER_TEMPLATES: &str = "\u{0}no other templates";
+
+/// How many instructions one render may run (minijinja's fuel): far above what a config's
+/// template needs (a loop over a thousand tickets with a few lookups each takes about 20,000),
+/// low enough that a runaway template fails within a fraction of a second.
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
 
 /// Params of `base:JinjaRenderer`: none.
 pub type JinjaRendererParams = NoParams;
@@ -141,6 +163,13 @@ impl JinjaRenderer {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_formatter(native::format);
         env.set_unknown_method_callback(methods::call);
+        // Bounded: a template that loops or recurses without end fails instead of hanging
+        // the pipeline (see "Limits" in the module docs).
+        env.set_fuel(Some(TEMPLATE_FUEL));
+        // No template can reach another: every name an `{% include %}`, `{% import %}`,
+        // `{% from %}` or `{% extends %}` asks for (even the template's own) turns into one
+        // that is never registered, and no loader is set, so none reaches the filesystem.
+        env.set_path_join_callback(|_, _| Cow::Borrowed(NO_OTHER_TEMPLATES));
         env.add_filter("round", python::round);
         env.add_filter("string", python::string);
         env.add_filter("length", python::length);
@@ -329,9 +358,18 @@ fn single_expression(source: &str) -> Option<&str> {
 
 /// minijinja's error as ours: kind and detail, plus the line inside the template.
 fn template_error(error: &minijinja::Error) -> TemplateError {
-    let message = match error.detail() {
-        Some(detail) => format!("{}: {detail}", error.kind()),
-        None => error.kind().to_string(),
+    let message = match (error.kind(), error.detail()) {
+        (minijinja::ErrorKind::OutOfFuel, _) => format!(
+            "the template ran more than {TEMPLATE_FUEL} steps and was stopped: is there a loop \
+             or recursion without end? (templates are bounded so that none can hang the pipeline)"
+        ),
+        (minijinja::ErrorKind::TemplateNotFound, _) => "templates cannot include, import or \
+             extend other templates (`{% include %}`, `{% import %}`, `{% from %}`, \
+             `{% extends %}`): a template reads only its scope and helpers, never files; \
+             use a macro defined in the same template instead"
+            .to_owned(),
+        (kind, Some(detail)) => format!("{kind}: {detail}"),
+        (kind, None) => kind.to_string(),
     };
     let converted = TemplateError::new(message);
     match error.line() {

@@ -326,16 +326,30 @@ pub(crate) fn round(value: Jinja, args: Rest<Jinja>) -> Result<Jinja, Error> {
                 return Ok(Jinja::from(int));
             }
             // Half to even at tens, hundreds, …
-            let unit = 10i128
-                .checked_pow(precision.unsigned_abs())
-                .ok_or_else(cannot)?;
+            let Some(unit) = 10i128.checked_pow(precision.unsigned_abs()) else {
+                // A unit beyond 128 bits is more than twice any integer: it rounds to 0.
+                return Ok(Jinja::from(0));
+            };
             let (quotient, remainder) = (int.div_euclid(unit), int.rem_euclid(unit));
-            let up = match (remainder * 2).cmp(&unit) {
+            // `remainder` against `unit - remainder`, not `2 * remainder` against `unit`:
+            // the doubled remainder of a unit near 10^38 overflows.
+            let up = match remainder.cmp(&(unit - remainder)) {
                 std::cmp::Ordering::Greater => true,
                 std::cmp::Ordering::Less => false,
                 std::cmp::Ordering::Equal => quotient % 2 != 0,
             };
-            Ok(Jinja::from((quotient + i128::from(up)) * unit))
+            quotient
+                .checked_add(i128::from(up))
+                .and_then(|units| units.checked_mul(unit))
+                .map(Jinja::from)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "round: {int} rounded to {precision} digits does not fit in a 128-bit integer"
+                        ),
+                    )
+                })
         }
         "common" => {
             let float = f64::try_from(value.clone()).map_err(|_| cannot())?;
@@ -350,7 +364,14 @@ pub(crate) fn round(value: Jinja, args: Rest<Jinja>) -> Result<Jinja, Error> {
             } else {
                 scaled.floor()
             };
-            Ok(Jinja::from(rounded / scale))
+            let result = rounded / scale;
+            if !result.is_finite() {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("round: {float} rounded to {precision} digits is not a finite number"),
+                ));
+            }
+            Ok(Jinja::from(result))
         }
         _ => Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -384,7 +405,11 @@ fn round_half_even(value: f64, ndigits: i32) -> f64 {
         let text = format!("{value:.*}", ndigits as usize);
         return text.parse().unwrap_or(value);
     }
-    let scale = 10f64.powi(-ndigits);
+    let scale = 10f64.powi(ndigits.saturating_neg());
+    if scale.is_infinite() {
+        // Beyond any finite float: Python rounds to a zero of the value's sign.
+        return 0f64.copysign(value);
+    }
     (value / scale).round_ties_even() * scale
 }
 
@@ -404,6 +429,9 @@ pub(crate) fn length(value: &Jinja) -> Result<Jinja, Error> {
     minijinja::filters::length(value).map(Jinja::from)
 }
 
+/// The largest `indent` `tojson` takes: a larger one only fills memory with spaces.
+pub(crate) const MAX_JSON_INDENT: usize = 100;
+
 /// `tojson(indent=None)` as jinja2: `json.dumps` with sorted keys and Python's separators and
 /// ASCII escapes, then `<`, `>`, `&`, `'` escaped for HTML.
 pub(crate) fn tojson(value: &Jinja, args: Rest<Jinja>) -> Result<Jinja, Error> {
@@ -413,6 +441,12 @@ pub(crate) fn tojson(value: &Jinja, args: Rest<Jinja>) -> Result<Jinja, Error> {
         Some(indent) if indent.is_none() => None,
         Some(indent) => Some(usize::try_from(indent)?),
     };
+    if indent.is_some_and(|indent| indent > MAX_JSON_INDENT) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("tojson: indent must be at most {MAX_JSON_INDENT}"),
+        ));
+    }
     if let Some(kwargs) = &kwargs {
         kwargs.assert_all_used()?;
     }

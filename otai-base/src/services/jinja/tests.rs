@@ -526,3 +526,152 @@ fn params_are_lazy_views_too() {
         json!(0)
     );
 }
+
+#[test]
+fn templates_cannot_include_import_or_extend() {
+    let sources = [
+        "{% include 'template' %}",
+        "{% include '/etc/passwd' %}",
+        "{% include ['a.txt', 'b.txt'] %}",
+        "{% import 'macros.j2' as m %}{{ m.x() }}",
+        "{% from '/etc/hosts' import x %}{{ x }}",
+        "{% extends 'base.html' %}",
+    ];
+    for source in sources {
+        let message = error_of(source);
+        assert!(
+            message.contains("cannot include, import or extend other templates")
+                && message.contains("never files"),
+            "`{source}`: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_runaway_template_runs_out_of_fuel_with_a_clear_error() {
+    let message = error_of(
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    );
+    assert!(
+        message.contains(&format!("more than {TEMPLATE_FUEL} steps")),
+        "{message}"
+    );
+    // Recursion without end stops at minijinja's depth limit (or the fuel), with an error.
+    let message = error_of("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+    assert!(!message.is_empty());
+}
+
+#[test]
+fn ordinary_loops_stay_within_the_fuel() {
+    let source =
+        "{% for i in range(1000) %}{{ get_pipe_result('queue_classify', 'label') }}{% endfor %}";
+    let text = renderer()
+        .compile(source)
+        .unwrap()
+        .render_text(&ticket_context())
+        .unwrap()
+        .unwrap();
+    assert_eq!(text.len(), 1000 * "Billing".len());
+}
+
+#[test]
+fn integer_rounding_past_128_bits_is_an_error_not_a_wrap() {
+    let message = error_of("{{ 150000000000000000000000000000000000000 | round(-38) }}");
+    assert!(
+        message.contains("does not fit in a 128-bit integer"),
+        "{message}"
+    );
+    // Near the limit, rounding that fits is still exact (half to even at 10^38).
+    assert_eq!(
+        render("{{ 50000000000000000000000000000000000000 | round(-38) | string }}").unwrap(),
+        json!(0)
+    );
+    assert_eq!(
+        render("{{ 149999999999999999999999999999999999999 | round(-38) | string }}").unwrap(),
+        json!("100000000000000000000000000000000000000")
+    );
+    assert_eq!(render("{{ 123 | round(-400) }}").unwrap(), json!(0));
+    assert_eq!(render("{{ 12.5 | round(-400) }}").unwrap(), json!(0.0));
+    assert_eq!(
+        render("{{ 12.5 | round(-2147483648) }}").unwrap(),
+        json!(0.0)
+    );
+}
+
+#[test]
+fn ceil_and_floor_beyond_floats_are_errors() {
+    let message = error_of("{{ 1.5 | round(400, 'ceil') }}");
+    assert!(message.contains("not a finite number"), "{message}");
+}
+
+#[test]
+fn tojson_indent_is_bounded() {
+    let message = error_of("{{ [1, [2]] | tojson(indent=1000000000000) }}");
+    assert!(message.contains("indent must be at most 100"), "{message}");
+    assert_eq!(render("{{ [1] | tojson(indent=2) }}").unwrap(), json!([1]));
+}
+
+/// Random templates over random scopes: compiling and rendering never panic and never hang
+/// (the fuel bounds every render); every failure is an error with a message.
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| json!(f)),
+            "\\PC{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{1,4}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Jinja-shaped text: tags, names, filters, helpers, numbers, and any character.
+    const TEMPLATE: &str = "(\\{\\{ | \\}\\}|\\{% | %\\}|\\{#|#\\}|for x in |if |else|endfor|endif|set y = |macro m\\(n\\)|endmacro|m\\(1\\)|include 'a'|import 'a' as b|range\\(|\\(|\\)|\\[|\\]|\\{|\\}|pipe_results|params|parent_params|get_pipe_result\\('a', 'v'\\)|get_parent_param\\('k'\\)|get_env\\('HOME'\\)|at_path\\(params, 'a.0'\\)|has_failed\\('a'\\)|fail\\(\\)|\\| round\\(|\\| tojson|\\| length|\\| string|\\| join|-?[0-9]{1,40}|[0-9]\\.[0-9]{1,3}|'[a-z%{}$]{0,4}'|\\.|,|:| ~ | \\* | \\+ | - | / | // | % | \\*\\* |==|and|or|not|x|y|loop\\.index|\\.split\\(|\\.join\\(|\\.replace\\(|\\.items\\(\\)|\\.get\\(|\\.upper\\(\\)|\\PC){0,40}";
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_templates_over_random_scopes_never_panic(
+            source in TEMPLATE,
+            value in json_value(),
+            params in json_value(),
+        ) {
+            let ctx = PipeContext::default()
+                .with_params(params.clone())
+                .with_parent_params(json!({"k": params}))
+                .with_result("a", PipeResult::success_with("v", value));
+            match renderer().compile(&source) {
+                Ok(template) => {
+                    let _ = template.undeclared_names();
+                    if let Err(error) = template.render(&ctx) {
+                        prop_assert!(!error.message.is_empty());
+                    }
+                    if let Err(error) = template.render_text(&ctx) {
+                        prop_assert!(!error.message.is_empty());
+                    }
+                }
+                Err(error) => prop_assert!(!error.message.is_empty()),
+            }
+        }
+
+        #[test]
+        fn any_text_compiles_or_fails_cleanly(source in "\\PC{0,60}") {
+            if let Ok(template) = renderer().compile(&source) {
+                let _ = template.render(&ticket_context());
+            }
+        }
+    }
+}
