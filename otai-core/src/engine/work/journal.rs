@@ -140,6 +140,67 @@ pub enum JournalError {
 #[derive(Clone, Default)]
 pub(crate) struct Journal {
     file: Option<(Arc<redb::Database>, PathBuf)>,
+    /// Changes waiting for the next commit (shared by the clones).
+    group: Arc<Group>,
+}
+
+/// A change to the journal, waiting for its commit.
+type Change = Box<dyn FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send>;
+
+/// Group commit: redb commits one write transaction at a time, and a durable one waits for
+/// its fsync. Changes made while a commit is under way wait and go into the next transaction
+/// together, so concurrent items (a for-each of 32 tickets) share one fsync instead of
+/// queueing for one each. Each change still returns only once it is committed (on disk when
+/// any change of its group asked for that), in the order the changes were made.
+#[derive(Default)]
+struct Group {
+    /// Changes not yet committed, oldest first.
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    /// Held by the task that commits.
+    committer: tokio::sync::Mutex<()>,
+}
+
+struct Waiting {
+    durable: bool,
+    change: Change,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// Commits `batch` in one write transaction and tells each change the outcome (the database
+/// handle is dropped first, so a caller that closes the journal can reopen it at once).
+fn commit_group(db: Arc<redb::Database>, batch: Vec<Waiting>) {
+    let durable = batch.iter().any(|waiting| waiting.durable);
+    let (changes, replies): (Vec<Change>, Vec<_>) = batch
+        .into_iter()
+        .map(|waiting| (waiting.change, waiting.done))
+        .unzip();
+    let commit = || -> Result<(), redb::Error> {
+        let mut txn = db.begin_write()?;
+        let durability = if durable {
+            redb::Durability::Immediate
+        } else {
+            redb::Durability::None
+        };
+        txn.set_durability(durability)
+            .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
+        for change in changes {
+            change(&txn)?;
+        }
+        txn.commit()?;
+        Ok(())
+    };
+    let outcome = commit().map_err(|error| error.to_string());
+    drop(db);
+    for reply in replies {
+        let _ = reply.send(outcome.clone());
+    }
+}
+
+fn lock_waiting(group: &Group) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+    group
+        .waiting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for Journal {
@@ -187,6 +248,7 @@ impl Journal {
         create().map_err(|error| storage(error.into()))?;
         Ok(Self {
             file: Some((Arc::new(db), path.to_owned())),
+            group: Arc::default(),
         })
     }
 
@@ -267,6 +329,8 @@ impl Journal {
         .await
     }
 
+    /// Applies `change` in a write transaction: with the changes made meanwhile, as one
+    /// group commit (see [`Group`]). A failed commit fails every change of its group.
     async fn commit(
         &self,
         durable: bool,
@@ -275,29 +339,31 @@ impl Journal {
         let Some((db, path)) = &self.file else {
             return Ok(());
         };
-        let db = Arc::clone(db);
-        let work = move || -> Result<(), redb::Error> {
-            let mut txn = db.begin_write()?;
-            let durability = if durable {
-                redb::Durability::Immediate
-            } else {
-                redb::Durability::None
-            };
-            txn.set_durability(durability)
-                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
-            change(&txn)?;
-            txn.commit()?;
-            Ok(())
-        };
-        let outcome = match tokio::runtime::Handle::try_current() {
-            Ok(_) => tokio::task::spawn_blocking(work)
-                .await
-                .unwrap_or_else(|error| Err(redb::Error::Corrupted(error.to_string()))),
-            Err(_) => work(),
-        };
-        outcome.map_err(|error| JournalError::Storage {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        lock_waiting(&self.group).push(Waiting {
+            durable,
+            change: Box::new(change),
+            done,
+        });
+        {
+            let _committer = self.group.committer.lock().await;
+            let batch = std::mem::take(&mut *lock_waiting(&self.group));
+            if !batch.is_empty() {
+                let db = Arc::clone(db);
+                let work = move || commit_group(db, batch);
+                match tokio::runtime::Handle::try_current() {
+                    // A panic drops the replies: the waiting changes see it below.
+                    Ok(_) => drop(tokio::task::spawn_blocking(work).await),
+                    Err(_) => work(),
+                }
+            }
+        }
+        let outcome = outcome
+            .await
+            .unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
+        outcome.map_err(|reason| JournalError::Storage {
             path: path.clone(),
-            source: error.into(),
+            source: reason.into(),
         })
     }
 }
