@@ -51,8 +51,14 @@ fn seed(tickets: usize) -> Seed {
     let list: Vec<serde_json::Value> = (0..tickets)
         .map(|index| {
             let (title, body) = [
-                ("Rechnung doppelt abgebucht", "Bitte um Gutschrift. Dringend."),
-                ("VPN-Verbindung bricht ab", "Fehlercode 809 seit heute Morgen."),
+                (
+                    "Rechnung doppelt abgebucht",
+                    "Bitte um Gutschrift. Dringend.",
+                ),
+                (
+                    "VPN-Verbindung bricht ab",
+                    "Fehlercode 809 seit heute Morgen.",
+                ),
                 ("Angebot für 50 Lizenzen", "Bitte mit Rabatt, keine Eile."),
             ][index % 3];
             serde_json::json!({
@@ -95,7 +101,9 @@ async fn cycles(count: usize) {
         let result = pipeline.run(RunControl::once()).await;
         assert!(result.succeeded(), "cycle {cycle} failed: {result:?}");
         server.clear_requests();
-        if [10, 100, 500, 1000, count].contains(&cycle) && samples.last().map(|s: &(usize, u64, u64)| s.0) != Some(cycle) {
+        if [10, 100, 500, 1000, count].contains(&cycle)
+            && samples.last().map(|s: &(usize, u64, u64)| s.0) != Some(cycle)
+        {
             let (hwm, rss) = rss();
             samples.push((cycle, hwm, rss));
         }

@@ -110,11 +110,14 @@ fn texts(hf: bool) -> Vec<(String, String)> {
             .collect();
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("otai-hf-local/benches/tickets.json");
-    let all: Vec<String> =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let all: Vec<String> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     all.into_iter()
         .map(|text| {
-            let subject: String = text.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+            let subject: String = text
+                .split_whitespace()
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ");
             (subject, text)
         })
         .collect()
@@ -150,7 +153,10 @@ fn config_text(concurrency: usize, limit: usize, hf: Option<&Path>) -> String {
     assert_eq!(text.matches("max_concurrency: 32").count(), 2);
     assert_eq!(text.matches("limit: 32").count(), 1);
     let mut text = text
-        .replace("max_concurrency: 32", &format!("max_concurrency: {concurrency}"))
+        .replace(
+            "max_concurrency: 32",
+            &format!("max_concurrency: {concurrency}"),
+        )
         .replace("limit: 32", &format!("limit: {limit}"));
     if let Some(model) = hf {
         let start = text.find("    hf_local:\n").unwrap();
@@ -235,7 +241,13 @@ async fn drain(
     }
     // Every ticket routed once: two notes, nothing twice.
     for ticket in server.tickets() {
-        assert_eq!(ticket.articles.len(), 3, "ticket {}: {:?}", ticket.id, ticket.articles.len());
+        assert_eq!(
+            ticket.articles.len(),
+            3,
+            "ticket {}: {:?}",
+            ticket.id,
+            ticket.articles.len()
+        );
     }
     let max_in_flight = server.max_in_flight();
     server.shutdown().await;
@@ -306,7 +318,11 @@ impl tracing::field::Visit for BatchVisitor {
 }
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for BatchSizes {
-    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
         let mut visitor = BatchVisitor(None);
         event.record(&mut visitor);
         if let Some(size) = visitor.0 {
@@ -371,7 +387,11 @@ fn main() {
     });
     println!(
         "journal: {}",
-        if args.memory_journal { "in memory" } else { "file (redb)" }
+        if args.memory_journal {
+            "in memory"
+        } else {
+            "file (redb)"
+        }
     );
     for &concurrency in &args.concurrency {
         let limit = args.limit.unwrap_or(32);

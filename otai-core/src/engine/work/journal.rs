@@ -339,28 +339,34 @@ impl Journal {
         let Some((db, path)) = &self.file else {
             return Ok(());
         };
-        let (done, outcome) = tokio::sync::oneshot::channel();
+        let (done, mut outcome) = tokio::sync::oneshot::channel();
         lock_waiting(&self.group).push(Waiting {
             durable,
             change: Box::new(change),
             done,
         });
-        {
-            let _committer = self.group.committer.lock().await;
-            let batch = std::mem::take(&mut *lock_waiting(&self.group));
-            if !batch.is_empty() {
-                let db = Arc::clone(db);
-                let work = move || commit_group(db, batch);
-                match tokio::runtime::Handle::try_current() {
-                    // A panic drops the replies: the waiting changes see it below.
-                    Ok(_) => drop(tokio::task::spawn_blocking(work).await),
-                    Err(_) => work(),
+        // Either the commit under way (or the next one) takes this change along, or this
+        // task becomes the committer and commits every change waiting, its own included.
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut outcome => outcome,
+            committer = self.group.committer.lock() => {
+                let batch = std::mem::take(&mut *lock_waiting(&self.group));
+                if !batch.is_empty() {
+                    let db = Arc::clone(db);
+                    let work = move || commit_group(db, batch);
+                    match tokio::runtime::Handle::try_current() {
+                        // A panic drops the replies: the waiting changes see it below.
+                        Ok(_) => drop(tokio::task::spawn_blocking(work).await),
+                        Err(_) => work(),
+                    }
                 }
+                drop(committer);
+                outcome.await
             }
-        }
-        let outcome = outcome
-            .await
-            .unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
+        };
+        let outcome =
+            outcome.unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
         outcome.map_err(|reason| JournalError::Storage {
             path: path.clone(),
             source: reason.into(),
