@@ -400,6 +400,36 @@ mod tests {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_changes_are_committed_in_groups_and_each_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.redb");
+        {
+            let journal = Journal::open(&path).unwrap();
+            let mut tasks = tokio::task::JoinSet::new();
+            for n in 0..64 {
+                let journal = journal.clone();
+                tasks.spawn(async move {
+                    journal.put(&record(&n.to_string()), n % 2 == 0).await?;
+                    if n % 4 == 0 {
+                        journal.remove(&("otobo".into(), n.to_string())).await?;
+                    }
+                    Ok::<_, JournalError>(())
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done.unwrap().unwrap();
+            }
+            assert!(lock_waiting(&journal.group).is_empty());
+        }
+        let journal = Journal::open(&path).unwrap();
+        let (records, _) = journal.load().unwrap();
+        let mut tickets: Vec<u32> = records.iter().map(|r| r.ticket.parse().unwrap()).collect();
+        tickets.sort_unstable();
+        let expected: Vec<u32> = (0..64).filter(|n| n % 4 != 0).collect();
+        assert_eq!(tickets, expected);
+    }
+
     #[tokio::test]
     async fn records_survive_reopening_and_removal_is_kept() {
         let dir = tempfile::tempdir().unwrap();
