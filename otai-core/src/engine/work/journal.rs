@@ -140,6 +140,67 @@ pub enum JournalError {
 #[derive(Clone, Default)]
 pub(crate) struct Journal {
     file: Option<(Arc<redb::Database>, PathBuf)>,
+    /// Changes waiting for the next commit (shared by the clones).
+    group: Arc<Group>,
+}
+
+/// A change to the journal, waiting for its commit.
+type Change = Box<dyn FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send>;
+
+/// Group commit: redb commits one write transaction at a time, and a durable one waits for
+/// its fsync. Changes made while a commit is under way wait and go into the next transaction
+/// together, so concurrent items (a for-each of 32 tickets) share one fsync instead of
+/// queueing for one each. Each change still returns only once it is committed (on disk when
+/// any change of its group asked for that), in the order the changes were made.
+#[derive(Default)]
+struct Group {
+    /// Changes not yet committed, oldest first.
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    /// Held by the task that commits.
+    committer: tokio::sync::Mutex<()>,
+}
+
+struct Waiting {
+    durable: bool,
+    change: Change,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// Commits `batch` in one write transaction and tells each change the outcome (the database
+/// handle is dropped first, so a caller that closes the journal can reopen it at once).
+fn commit_group(db: Arc<redb::Database>, batch: Vec<Waiting>) {
+    let durable = batch.iter().any(|waiting| waiting.durable);
+    let (changes, replies): (Vec<Change>, Vec<_>) = batch
+        .into_iter()
+        .map(|waiting| (waiting.change, waiting.done))
+        .unzip();
+    let commit = || -> Result<(), redb::Error> {
+        let mut txn = db.begin_write()?;
+        let durability = if durable {
+            redb::Durability::Immediate
+        } else {
+            redb::Durability::None
+        };
+        txn.set_durability(durability)
+            .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
+        for change in changes {
+            change(&txn)?;
+        }
+        txn.commit()?;
+        Ok(())
+    };
+    let outcome = commit().map_err(|error| error.to_string());
+    drop(db);
+    for reply in replies {
+        let _ = reply.send(outcome.clone());
+    }
+}
+
+fn lock_waiting(group: &Group) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+    group
+        .waiting
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for Journal {
@@ -187,6 +248,7 @@ impl Journal {
         create().map_err(|error| storage(error.into()))?;
         Ok(Self {
             file: Some((Arc::new(db), path.to_owned())),
+            group: Arc::default(),
         })
     }
 
@@ -267,6 +329,8 @@ impl Journal {
         .await
     }
 
+    /// Applies `change` in a write transaction: with the changes made meanwhile, as one
+    /// group commit (see [`Group`]). A failed commit fails every change of its group.
     async fn commit(
         &self,
         durable: bool,
@@ -275,29 +339,37 @@ impl Journal {
         let Some((db, path)) = &self.file else {
             return Ok(());
         };
-        let db = Arc::clone(db);
-        let work = move || -> Result<(), redb::Error> {
-            let mut txn = db.begin_write()?;
-            let durability = if durable {
-                redb::Durability::Immediate
-            } else {
-                redb::Durability::None
-            };
-            txn.set_durability(durability)
-                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
-            change(&txn)?;
-            txn.commit()?;
-            Ok(())
+        let (done, mut outcome) = tokio::sync::oneshot::channel();
+        lock_waiting(&self.group).push(Waiting {
+            durable,
+            change: Box::new(change),
+            done,
+        });
+        // Either the commit under way (or the next one) takes this change along, or this
+        // task becomes the committer and commits every change waiting, its own included.
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut outcome => outcome,
+            committer = self.group.committer.lock() => {
+                let batch = std::mem::take(&mut *lock_waiting(&self.group));
+                if !batch.is_empty() {
+                    let db = Arc::clone(db);
+                    let work = move || commit_group(db, batch);
+                    match tokio::runtime::Handle::try_current() {
+                        // A panic drops the replies: the waiting changes see it below.
+                        Ok(_) => drop(tokio::task::spawn_blocking(work).await),
+                        Err(_) => work(),
+                    }
+                }
+                drop(committer);
+                outcome.await
+            }
         };
-        let outcome = match tokio::runtime::Handle::try_current() {
-            Ok(_) => tokio::task::spawn_blocking(work)
-                .await
-                .unwrap_or_else(|error| Err(redb::Error::Corrupted(error.to_string()))),
-            Err(_) => work(),
-        };
-        outcome.map_err(|error| JournalError::Storage {
+        let outcome =
+            outcome.unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
+        outcome.map_err(|reason| JournalError::Storage {
             path: path.clone(),
-            source: error.into(),
+            source: reason.into(),
         })
     }
 }
@@ -326,6 +398,36 @@ mod tests {
             writes: BTreeMap::new(),
             before: None,
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_changes_are_committed_in_groups_and_each_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.redb");
+        {
+            let journal = Journal::open(&path).unwrap();
+            let mut tasks = tokio::task::JoinSet::new();
+            for n in 0..64 {
+                let journal = journal.clone();
+                tasks.spawn(async move {
+                    journal.put(&record(&n.to_string()), n % 2 == 0).await?;
+                    if n % 4 == 0 {
+                        journal.remove(&("otobo".into(), n.to_string())).await?;
+                    }
+                    Ok::<_, JournalError>(())
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done.unwrap().unwrap();
+            }
+            assert!(lock_waiting(&journal.group).is_empty());
+        }
+        let journal = Journal::open(&path).unwrap();
+        let (records, _) = journal.load().unwrap();
+        let mut tickets: Vec<u32> = records.iter().map(|r| r.ticket.parse().unwrap()).collect();
+        tickets.sort_unstable();
+        let expected: Vec<u32> = (0..64).filter(|n| n % 4 != 0).collect();
+        assert_eq!(tickets, expected);
     }
 
     #[tokio::test]
