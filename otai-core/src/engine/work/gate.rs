@@ -110,6 +110,21 @@ impl TicketGate {
         }
     }
 
+    /// Records that `write` took effect (journal and decision) and hands its receipt back.
+    async fn took_effect(
+        &self,
+        ticket: &TicketKey,
+        write_key: &str,
+        receipt: WriteReceipt,
+        write: &TicketWrite,
+        before: Option<&UnifiedTicket>,
+        step: Option<&StepScope>,
+    ) -> WriteReceipt {
+        self.ledger.done(ticket, write_key, &receipt).await;
+        self.decide(write, before, step, Some(ticket.1.clone()), false);
+        receipt
+    }
+
     fn decide(
         &self,
         write: &TicketWrite,
@@ -353,15 +368,16 @@ impl TicketSystem for TicketGate {
                 {
                     Ok(WriteStatus::Applied { note_id }) => {
                         let receipt = WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
-                        self.ledger.done(&ticket, &write_key, &receipt).await;
-                        self.decide(
-                            write,
-                            before.as_ref(),
-                            step.as_ref(),
-                            Some(ticket.1.clone()),
-                            false,
-                        );
-                        return Ok(receipt);
+                        return Ok(self
+                            .took_effect(
+                                &ticket,
+                                &write_key,
+                                receipt,
+                                write,
+                                before.as_ref(),
+                                step.as_ref(),
+                            )
+                            .await);
                     }
                     Ok(WriteStatus::NotApplied) => floor = note_id_floor,
                     Ok(_) => {
@@ -398,15 +414,16 @@ impl TicketSystem for TicketGate {
             self.observe(write.operation(), started.elapsed(), outcome.as_ref().err());
             let error = match outcome {
                 Ok(receipt) => {
-                    self.ledger.done(&ticket, &write_key, &receipt).await;
-                    self.decide(
-                        write,
-                        before.as_ref(),
-                        step.as_ref(),
-                        Some(ticket.1.clone()),
-                        false,
-                    );
-                    return Ok(receipt);
+                    return Ok(self
+                        .took_effect(
+                            &ticket,
+                            &write_key,
+                            receipt,
+                            write,
+                            before.as_ref(),
+                            step.as_ref(),
+                        )
+                        .await);
                 }
                 Err(error) => error,
             };
@@ -419,15 +436,16 @@ impl TicketSystem for TicketGate {
                             let receipt =
                                 WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
                             tracing::info!(ticket = %ticket.1, "the {} had taken effect; not sent again", write.operation());
-                            self.ledger.done(&ticket, &write_key, &receipt).await;
-                            self.decide(
-                                write,
-                                before.as_ref(),
-                                step.as_ref(),
-                                Some(ticket.1.clone()),
-                                false,
-                            );
-                            return Ok(receipt);
+                            return Ok(self
+                                .took_effect(
+                                    &ticket,
+                                    &write_key,
+                                    receipt,
+                                    write,
+                                    before.as_ref(),
+                                    step.as_ref(),
+                                )
+                                .await);
                         }
                         Ok(WriteStatus::NotApplied) if retry => {
                             tracing::info!(ticket = %ticket.1, "the {} had not taken effect; sent again", write.operation());
