@@ -354,6 +354,17 @@ impl TicketSystem for TicketGate {
             return self.create(write, step.as_ref(), unit).await;
         };
         let write_key = idempotency_key(&self.service, &ticket.1, step.as_ref(), write);
+        // Every way a write can end in success records it the same way.
+        let took_effect = |receipt: WriteReceipt| {
+            self.took_effect(
+                &ticket,
+                &write_key,
+                receipt,
+                write,
+                before.as_ref(),
+                step.as_ref(),
+            )
+        };
         let mut floor = self.ledger.note_floor(&self.service);
         match self.ledger.write_record(&ticket, &write_key) {
             Some(WriteRecord::Done { receipt }) => {
@@ -368,16 +379,7 @@ impl TicketSystem for TicketGate {
                 {
                     Ok(WriteStatus::Applied { note_id }) => {
                         let receipt = WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
-                        return Ok(self
-                            .took_effect(
-                                &ticket,
-                                &write_key,
-                                receipt,
-                                write,
-                                before.as_ref(),
-                                step.as_ref(),
-                            )
-                            .await);
+                        return Ok(took_effect(receipt).await);
                     }
                     Ok(WriteStatus::NotApplied) => floor = note_id_floor,
                     Ok(_) => {
@@ -414,16 +416,7 @@ impl TicketSystem for TicketGate {
             self.observe(write.operation(), started.elapsed(), outcome.as_ref().err());
             let error = match outcome {
                 Ok(receipt) => {
-                    return Ok(self
-                        .took_effect(
-                            &ticket,
-                            &write_key,
-                            receipt,
-                            write,
-                            before.as_ref(),
-                            step.as_ref(),
-                        )
-                        .await);
+                    return Ok(took_effect(receipt).await);
                 }
                 Err(error) => error,
             };
@@ -436,16 +429,7 @@ impl TicketSystem for TicketGate {
                             let receipt =
                                 WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
                             tracing::info!(ticket = %ticket.1, "the {} had taken effect; not sent again", write.operation());
-                            return Ok(self
-                                .took_effect(
-                                    &ticket,
-                                    &write_key,
-                                    receipt,
-                                    write,
-                                    before.as_ref(),
-                                    step.as_ref(),
-                                )
-                                .await);
+                            return Ok(took_effect(receipt).await);
                         }
                         Ok(WriteStatus::NotApplied) if retry => {
                             tracing::info!(ticket = %ticket.1, "the {} had not taken effect; sent again", write.operation());
