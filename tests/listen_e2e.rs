@@ -15,7 +15,7 @@ mod running;
 mod support;
 
 use running::Running;
-use support::otai_command;
+use support::{original_config_text, otai_command};
 
 const PASSWORD: &str = "listen-Geheimnis-7";
 const TRIGGER_SECRET: &str = "trigger-5e3f9b0c-1d2a";
@@ -206,14 +206,7 @@ async fn metrics_after_the_demo_count_what_the_run_did() {
 /// The original demo configuration against `base_url`, its classifier a keyword one, with
 /// `interval` and a trigger secret read from `OTAI_TRIGGER_SECRET`.
 fn original_config(dir: &Path, base_url: &str, interval: &str) -> PathBuf {
-    let original =
-        std::fs::read_to_string(repo().join("otai-core/tests/fixtures/original-demo-config.yml"))
-            .unwrap();
-    let changed = original
-        .replace(
-            "http://127.0.0.1:8080/otobo/nph-genericinterface.pl",
-            base_url,
-        )
+    let changed = original_config_text(base_url)
         .replace(
             r#"interval: "PT0.5S""#,
             &format!(r#"interval: "{interval}""#),
@@ -221,24 +214,6 @@ fn original_config(dir: &Path, base_url: &str, interval: &str) -> PathBuf {
         .replace(
             "  infrastructure:\n",
             "  infrastructure:\n    listen:\n      trigger_secret: ${OTAI_TRIGGER_SECRET}\n",
-        )
-        .replace(
-            "    hf_local:\n      use: \"hf-local:HFClassificationService\"\n",
-            r#"    hf_local:
-      use: "base:KeywordClassifier"
-      params:
-        models:
-          softoft/otai-queue-de-bert-v1:
-            default_label: "OpenTicketAI::Unclassified"
-            labels:
-              Billing: [rechnung, invoice]
-              IT Support: [vpn, passwort]
-          softoft/otai-priority-de-bert-v1:
-            default_label: medium
-            labels:
-              high: [dringend, sofort]
-              low: [irgendwann]
-"#,
         );
     for part in [
         base_url,

@@ -18,7 +18,7 @@ use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, FakeTicket, Seed};
 
 mod support;
 
-use support::{all_output, otai_command, output_of};
+use support::{all_output, original_config_text, otai_command, output_of};
 
 const PASSWORD: &str = "demo-Geheimnis-42";
 
@@ -60,39 +60,7 @@ tickets:
 /// The original configuration, pointed at `base_url`, its `hf_local` service a keyword
 /// classifier with the original's two model names.
 fn original_config(dir: &Path, base_url: &str) -> PathBuf {
-    let original = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("otai-core/tests/fixtures/original-demo-config.yml"),
-    )
-    .unwrap();
-    let swapped = original
-        .replace(
-            "http://127.0.0.1:8080/otobo/nph-genericinterface.pl",
-            base_url,
-        )
-        .replace(
-            "    hf_local:\n      use: \"hf-local:HFClassificationService\"\n",
-            r#"    hf_local:
-      use: "base:KeywordClassifier"
-      params:
-        models:
-          softoft/otai-queue-de-bert-v1:
-            default_label: "OpenTicketAI::Unclassified"
-            labels:
-              Billing: [rechnung, invoice]
-              IT Support: [vpn, passwort]
-          softoft/otai-priority-de-bert-v1:
-            default_label: medium
-            labels:
-              high: [dringend, sofort]
-              low: [irgendwann]
-"#,
-        );
-    assert_ne!(
-        swapped, original,
-        "the fixture still has the original's shape"
-    );
-    assert!(swapped.contains("base:KeywordClassifier") && swapped.contains(base_url));
+    let swapped = original_config_text(base_url);
     let path = dir.join("original.yml");
     std::fs::write(&path, swapped).unwrap();
     path

@@ -17,7 +17,7 @@ mod running;
 mod support;
 
 use running::Running;
-use support::otai_command;
+use support::{original_config_text, otai_command};
 
 const PASSWORD: &str = "signal-Geheimnis-3";
 
@@ -47,31 +47,7 @@ tickets:
 
 /// The original demo configuration against `base_url` with a keyword classifier.
 fn config(dir: &Path, base_url: &str) -> PathBuf {
-    let original = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("otai-core/tests/fixtures/original-demo-config.yml"),
-    )
-    .unwrap();
-    let changed = original
-        .replace(
-            "http://127.0.0.1:8080/otobo/nph-genericinterface.pl",
-            base_url,
-        )
-        .replace(
-            "    hf_local:\n      use: \"hf-local:HFClassificationService\"\n",
-            r#"    hf_local:
-      use: "base:KeywordClassifier"
-      params:
-        models:
-          softoft/otai-queue-de-bert-v1:
-            default_label: "OpenTicketAI::Unclassified"
-            labels: { Billing: [rechnung], IT Support: [vpn] }
-          softoft/otai-priority-de-bert-v1:
-            default_label: medium
-            labels: { high: [dringend] }
-"#,
-        );
-    assert!(changed.contains(base_url) && changed.contains("base:KeywordClassifier"));
+    let changed = original_config_text(base_url);
     let path = dir.join("original.yml");
     std::fs::write(&path, changed).unwrap();
     path

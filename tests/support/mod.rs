@@ -35,3 +35,42 @@ pub fn all_output(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// The original demo configuration (`otai-core/tests/fixtures/original-demo-config.yml`) with
+/// its OTOBO URL pointed at `base_url` and its `hf_local` service swapped for a
+/// `base:KeywordClassifier` under the same id, whose models carry the original's model names.
+pub fn original_config_text(base_url: &str) -> String {
+    let original = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("otai-core/tests/fixtures/original-demo-config.yml"),
+    )
+    .expect("the original demo configuration is a fixture of this repository");
+    let swapped = original
+        .replace(
+            "http://127.0.0.1:8080/otobo/nph-genericinterface.pl",
+            base_url,
+        )
+        .replace(
+            "    hf_local:\n      use: \"hf-local:HFClassificationService\"\n",
+            r#"    hf_local:
+      use: "base:KeywordClassifier"
+      params:
+        models:
+          softoft/otai-queue-de-bert-v1:
+            default_label: "OpenTicketAI::Unclassified"
+            labels:
+              Billing: [rechnung, invoice]
+              IT Support: [vpn, passwort]
+          softoft/otai-priority-de-bert-v1:
+            default_label: medium
+            labels:
+              high: [dringend, sofort]
+              low: [irgendwann]
+"#,
+        );
+    assert!(
+        swapped.contains("base:KeywordClassifier") && swapped.contains(base_url),
+        "the fixture still has the original's shape"
+    );
+    swapped
+}
