@@ -27,7 +27,7 @@ use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, FakeTicket, FaultRule, 
 
 mod support;
 
-use support::otai_command;
+use support::{otai_command, wait_for};
 
 const PASSWORD: &str = "faults-Geheimnis-7";
 const INCOMING: &str = "OpenTicketAI::Incoming";
@@ -254,22 +254,6 @@ fn spawn_otai(config: &str, base_url: &str, journal: &Path, log: &Path) -> Child
         .stderr(out)
         .spawn()
         .expect("the otai binary starts")
-}
-
-/// The exit code of `child`, or `None` when it is still running at `deadline` (it is
-/// killed then).
-async fn wait_for(child: &mut Child, deadline: Instant) -> Option<i32> {
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status.code().unwrap_or(-1));
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The internal notes of a ticket: (subject, body), in order.

@@ -16,7 +16,7 @@ use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, FaultRule, Seed};
 
 mod support;
 
-use support::otai_command;
+use support::{otai_command, wait_for};
 
 const PASSWORD: &str = "workers-Geheimnis-2";
 const INCOMING: &str = "OpenTicketAI::Incoming";
@@ -47,20 +47,6 @@ fn spawn_worker(base_url: &str, worker: &str, dir: &Path) -> Child {
         .stderr(log)
         .spawn()
         .expect("the otai binary starts")
-}
-
-async fn wait_for(child: &mut Child, deadline: Instant) -> Option<i32> {
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status.code().unwrap_or(-1));
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The number in `queue drained after N ticket(s)`.

@@ -74,3 +74,22 @@ pub fn original_config_text(base_url: &str) -> String {
     );
     swapped
 }
+
+/// The exit code of `child`, or `None` when it is still running at `deadline` (it is killed
+/// then).
+pub async fn wait_for(
+    child: &mut std::process::Child,
+    deadline: std::time::Instant,
+) -> Option<i32> {
+    loop {
+        if let Some(status) = child.try_wait().expect("the child process can be polled") {
+            return Some(status.code().unwrap_or(-1));
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
