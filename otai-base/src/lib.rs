@@ -13,6 +13,7 @@
 //! | `base:IntervalTrigger` | pipe | [`pipes::IntervalTrigger`] |
 //! | `base:CompositePipe` | pipe | [`pipes::CompositePipe`] |
 //! | `base:ForEachPipe` | pipe | [`pipes::ForEachPipe`] |
+//! | `base:ForEachTicketPipe` | pipe | [`pipes::ForEachTicketPipe`] |
 //! | `base:ExpressionPipe` | pipe | [`pipes::ExpressionPipe`] |
 //! | `base:ClassificationPipe` | pipe | [`pipes::ClassificationPipe`] |
 //! | `base:FetchTicketsPipe` | pipe | [`otai::pipes::FetchTicketsPipe`] |
@@ -28,8 +29,8 @@ pub mod services;
 use otai::pipes::{AddNotePipe, FetchTicketsPipe, UpdateTicketPipe};
 use otai::{InjectableDescriptor, Plugin};
 use pipes::{
-    ClassificationPipe, CompositePipe, ExpressionPipe, ForEachPipe, IntervalTrigger,
-    SimpleSequentialOrchestrator, SimpleSequentialRunner,
+    ClassificationPipe, CompositePipe, ExpressionPipe, ForEachPipe, ForEachTicketPipe,
+    IntervalTrigger, SimpleSequentialOrchestrator, SimpleSequentialRunner,
 };
 use services::{InMemoryTicketSystem, JinjaRenderer, KeywordClassifier};
 
@@ -46,6 +47,7 @@ impl Plugin for BasePlugin {
             IntervalTrigger,
             CompositePipe,
             ForEachPipe,
+            ForEachTicketPipe,
             ExpressionPipe,
             ClassificationPipe,
             FetchTicketsPipe,
@@ -77,6 +79,7 @@ mod tests {
                 "pipe:IntervalTrigger",
                 "pipe:CompositePipe",
                 "pipe:ForEachPipe",
+                "pipe:ForEachTicketPipe",
                 "pipe:ExpressionPipe",
                 "pipe:ClassificationPipe",
                 "pipe:FetchTicketsPipe",

@@ -13,6 +13,6 @@
 mod tickets;
 
 pub use tickets::{
-    AddNotePipe, AddNotePipeParams, FetchTicketsPipe, FetchTicketsPipeParams, UpdateTicketPipe,
-    UpdateTicketPipeParams,
+    ticket_to_value, AddNotePipe, AddNotePipeParams, FetchTicketsPipe, FetchTicketsPipeParams,
+    UpdateTicketPipe, UpdateTicketPipeParams,
 };

@@ -141,8 +141,10 @@ const TICKET_FIELDS: [&str; 8] = [
     "id", "subject", "body", "queue", "priority", "state", "customer", "owner",
 ];
 
-/// A ticket as a map with every field of the unified model (see [`FetchTicketsPipe`]).
-fn ticket_to_value(ticket: &UnifiedTicket) -> Result<Value, serde_json::Error> {
+/// A ticket as pipes show it to templates: a map with every field of the unified model,
+/// unset ones `null` (see [`FetchTicketsPipe`]). Pipes that hand tickets to other pipes use it,
+/// so every ticket looks the same whichever pipe read it.
+pub fn ticket_to_value(ticket: &UnifiedTicket) -> Result<Value, serde_json::Error> {
     let Value::Object(mut set) = serde_json::to_value(ticket)? else {
         return Ok(Value::Null);
     };

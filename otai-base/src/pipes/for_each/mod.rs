@@ -1,12 +1,16 @@
-//! `base:ForEachPipe`: runs its steps once per item of a list, several items at once.
+//! `base:ForEachPipe` and `base:ForEachTicketPipe`: steps once per item of a list, or per
+//! ticket of a search, several at once.
 
 use std::num::NonZeroUsize;
 
 use otai::prelude::*;
-use otai::value::Map;
-use tokio::task::JoinSet;
 
-use super::composite::run_in_order;
+use items::ItemRuns;
+
+mod items;
+mod tickets;
+
+pub use tickets::{ForEachTicketPipe, ForEachTicketPipeParams};
 
 /// Params of `base:ForEachPipe` (`steps` are nested pipes, not params).
 #[otai::params]
@@ -96,13 +100,6 @@ impl ForEachPipe {
     }
 }
 
-/// What became of one item.
-struct ItemOutcome {
-    index: usize,
-    id: Option<String>,
-    result: PipeResult,
-}
-
 /// The id of an item that is a ticket (a map with an `id`).
 fn item_ticket_id(item: &Value) -> Option<String> {
     match item.get("id")? {
@@ -132,107 +129,24 @@ impl Pipe for ForEachPipe {
                 ))
             }
         };
-        let total = items.len();
-        let scope = ctx.nested();
-        let mut running = JoinSet::new();
-        let mut outcomes: Vec<ItemOutcome> = Vec::with_capacity(total);
+        let mut runs = ItemRuns::new(&self.steps, ctx, &params.item_id);
         let mut pending = items.into_iter().enumerate();
-        let mut stopped = 0usize;
         loop {
-            while running.len() < params.max_concurrency.get() {
+            while runs.running() < params.max_concurrency.get() {
                 if ctx.control().is_shutdown_requested() {
-                    stopped += pending.by_ref().count();
+                    runs.stop(pending.by_ref().count());
                     break;
                 }
                 let Some((index, item)) = pending.next() else {
                     break;
                 };
-                let id = item_ticket_id(&item);
-                let mut seen = Map::new();
-                seen.insert("value".to_owned(), item);
-                seen.insert("index".to_owned(), Value::from(index));
-                let item_scope = scope.with_result(&params.item_id, PipeResult::success(seen));
-                let steps = Arc::clone(&self.steps);
-                let work = async move {
-                    let result = otai::work::run_unit(
-                        &item_scope,
-                        id.as_deref(),
-                        run_in_order(&steps, &item_scope, true),
-                    )
-                    .await;
-                    ItemOutcome { index, id, result }
-                };
-                running.spawn(otai::work::carry(work));
+                runs.start(index, item_ticket_id(&item), async move { Ok(item) });
             }
-            match running.join_next().await {
-                Some(Ok(outcome)) => outcomes.push(outcome),
-                Some(Err(error)) => {
-                    let reason = if error.is_panic() {
-                        "panicked"
-                    } else {
-                        "was cancelled"
-                    };
-                    tracing::error!("a for-each item {reason}");
-                    outcomes.push(ItemOutcome {
-                        index: usize::MAX,
-                        id: None,
-                        result: PipeResult::failure(format!("an item {reason}")),
-                    });
-                }
-                None => break,
+            if !runs.join_next().await {
+                break;
             }
         }
-        outcomes.sort_by_key(|outcome| outcome.index);
-        summarize(outcomes, total, stopped)
-    }
-}
-
-/// The for-each's result from its items' outcomes.
-fn summarize(outcomes: Vec<ItemOutcome>, total: usize, stopped: usize) -> PipeResult {
-    let mut listed = Vec::with_capacity(outcomes.len());
-    let (mut succeeded, mut failed, mut skipped) = (0usize, 0usize, stopped);
-    let mut failures = Vec::new();
-    for outcome in outcomes {
-        let state = if outcome.result.has_failed() {
-            failed += 1;
-            let name = outcome.id.as_ref().map_or_else(
-                || format!("item {}", outcome.index),
-                |id| format!("item {id}"),
-            );
-            failures.push(format!("{name}: {}", outcome.result.message));
-            "failed"
-        } else if outcome.result.was_skipped() {
-            skipped += 1;
-            "skipped"
-        } else {
-            succeeded += 1;
-            "succeeded"
-        };
-        let mut entry = Map::new();
-        if outcome.index != usize::MAX {
-            entry.insert("index".to_owned(), Value::from(outcome.index));
-        }
-        if let Some(id) = outcome.id {
-            entry.insert("id".to_owned(), Value::from(id));
-        }
-        entry.insert("state".to_owned(), Value::from(state));
-        entry.insert("message".to_owned(), Value::from(outcome.result.message));
-        listed.push(Value::Object(entry));
-    }
-    let mut data = Map::new();
-    data.insert("items".to_owned(), Value::Array(listed));
-    data.insert("succeeded".to_owned(), Value::from(succeeded));
-    data.insert("failed".to_owned(), Value::from(failed));
-    data.insert("skipped".to_owned(), Value::from(skipped));
-    let summary =
-        format!("{succeeded} of {total} item(s) succeeded, {failed} failed, {skipped} skipped");
-    if failed > 0 {
-        let mut result =
-            PipeResult::success(data).with_message(format!("{summary}: {}", failures.join("; ")));
-        result.state = otai::PipeState::Failed;
-        result
-    } else {
-        PipeResult::success(data).with_message(summary)
+        runs.finish().await
     }
 }
 
@@ -247,29 +161,5 @@ mod tests {
         assert_eq!(item_ticket_id(&json!({"id": "17"})), Some("17".into()));
         assert_eq!(item_ticket_id(&json!({"id": 17})), Some("17".into()));
         assert_eq!(item_ticket_id(&json!("17")), None);
-    }
-
-    #[test]
-    fn a_failed_item_fails_the_whole_and_is_named() {
-        let outcomes = vec![
-            ItemOutcome {
-                index: 0,
-                id: Some("1".into()),
-                result: PipeResult::success(Map::new()),
-            },
-            ItemOutcome {
-                index: 1,
-                id: Some("2".into()),
-                result: PipeResult::failure("pipe `classify`: bad"),
-            },
-        ];
-        let result = summarize(outcomes, 3, 1);
-        assert!(result.has_failed());
-        assert_eq!(
-            result.message,
-            "1 of 3 item(s) succeeded, 1 failed, 1 skipped: item 2: pipe `classify`: bad"
-        );
-        assert_eq!(result.data["failed"], json!(1));
-        assert_eq!(result.data["items"][1]["state"], json!("failed"));
     }
 }
