@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::decision::decisions_of;
 use super::journal::{TicketKey, WriteRecord};
-use super::ledger::{note_outage, Ledger};
+use super::ledger::{note_outage, Intent, Ledger};
 use super::unit::Unit;
 use crate::interfaces::{
     TicketId, TicketSearchCriteria, TicketSystem, TicketSystemError, TicketWrite, UnifiedTicket,
@@ -341,6 +341,11 @@ impl TicketSystem for TicketGate {
             unit.and_then(|unit| unit.before(key))
                 .or_else(|| self.ledger.before(key))
         });
+        // The unit's first write to the ticket puts it in the journal durably.
+        let first_of_unit = match (unit, &ticket) {
+            (Some(unit), Some(key)) => !unit.has_written(key),
+            _ => true,
+        };
         if let (Some(unit), Some(key)) = (unit, &ticket) {
             unit.wrote(key);
             self.ledger.hold(unit, key);
@@ -394,17 +399,40 @@ impl TicketSystem for TicketGate {
                     }
                 }
             }
-            None => {}
+            None => {
+                if let Some((before, resumed_floor)) = self.ledger.resumed_check(&ticket) {
+                    // Resumed after a crash: the journal may have lost this write's record.
+                    match self
+                        .resolve(write, before.as_ref(), resumed_floor.as_ref())
+                        .await
+                    {
+                        Ok(WriteStatus::Applied { note_id }) => {
+                            tracing::info!(ticket = %ticket.1, "the {} had taken effect before the restart; not sent again", write.operation());
+                            let receipt =
+                                WriteReceipt::new(ticket.1.as_str()).with_note_id(note_id);
+                            return Ok(took_effect(receipt).await);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            note_outage(unit, &error);
+                            return Err(error);
+                        }
+                    }
+                }
+            }
         }
         let criteria = unit.and_then(|unit| unit.criteria(&ticket));
         self.ledger
             .intend(
                 &ticket,
-                &write_key,
-                write,
-                floor.clone(),
-                criteria,
-                before.clone(),
+                Intent {
+                    write_key: &write_key,
+                    write,
+                    note_id_floor: floor.clone(),
+                    criteria,
+                    before: before.clone(),
+                    durable: first_of_unit,
+                },
             )
             .await
             .map_err(|error| TicketSystemError::backend("journal", error))?;

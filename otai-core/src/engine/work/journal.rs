@@ -237,9 +237,13 @@ impl Journal {
             }
             Err(error) => return Err(storage(error.into())),
         };
-        // Create the tables, so that reading an empty journal works.
+        // Create the tables, so that reading an empty journal works. Not on disk before the
+        // first durable commit (an intent before a write): a process that dies before it has
+        // nothing to keep, and the first start spares two fsyncs.
         let create = || -> Result<(), redb::Error> {
-            let txn = db.begin_write()?;
+            let mut txn = db.begin_write()?;
+            txn.set_durability(redb::Durability::None)
+                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
             txn.open_table(TICKETS)?;
             txn.open_table(META)?;
             txn.commit()?;

@@ -55,6 +55,29 @@ struct State {
     proposed: BTreeSet<(String, String, String, String)>,
     /// The highest numeric note id seen, per service.
     note_floor: BTreeMap<String, u64>,
+    /// Tickets whose record was read from the journal at start and that have not completed
+    /// since. Their record may miss the writes made after its last durable commit (see
+    /// [`Ledger::intend`]), so a write it does not know is read back before it is sent.
+    resumed: BTreeSet<TicketKey>,
+}
+
+/// A write about to be sent, as [`Ledger::intend`] records it.
+pub(crate) struct Intent<'a> {
+    /// The write's idempotency key.
+    pub write_key: &'a str,
+    pub write: &'a TicketWrite,
+    /// The highest note id seen before it is sent.
+    pub note_id_floor: Option<TicketId>,
+    /// The search that handed the ticket out.
+    pub criteria: Option<String>,
+    /// The ticket before the first write of its processing.
+    pub before: Option<UnifiedTicket>,
+    /// On disk before it is sent: the first write of a unit to a ticket, which puts the
+    /// ticket in the journal. The later ones of the same unit reach the disk with the next
+    /// durable commit (anyone's): after a crash every write the record does not know is read
+    /// back before it is sent (see [`Ledger::resumed_check`]). So a ticket costs one fsync,
+    /// not one per write.
+    pub durable: bool,
 }
 
 /// The engine's [`WorkTracker`]: which tickets are in work, unfinished or set aside, and the
@@ -137,6 +160,7 @@ impl Ledger {
         };
         let mut state = self.state();
         state.records.clear();
+        state.resumed.clear();
         for mut record in records {
             if let TicketState::InFlight { .. } = record.state {
                 record.state = TicketState::Unfinished {
@@ -150,6 +174,7 @@ impl Ledger {
                 TicketState::SetAside { .. } => summary.set_aside += 1,
                 _ => summary.unfinished += 1,
             }
+            state.resumed.insert(record.key());
             state.records.insert(record.key(), record);
         }
         for (key, value) in meta {
@@ -348,16 +373,48 @@ impl Ledger {
             .and_then(|record| record.before.clone())
     }
 
-    /// Records, durably, that `write` is about to be sent.
+    /// For a ticket resumed from the journal: the ticket as it was before its processing
+    /// began and the highest note id known to precede the writes the record may miss (the
+    /// floors of its writes and the notes they added), to judge such a write by reading the
+    /// ticket back. `None` for any other ticket.
+    pub(crate) fn resumed_check(
+        &self,
+        ticket: &TicketKey,
+    ) -> Option<(Option<UnifiedTicket>, Option<TicketId>)> {
+        let state = self.state();
+        if !state.resumed.contains(ticket) {
+            return None;
+        }
+        let record = state.records.get(ticket)?;
+        let floor = record
+            .writes
+            .values()
+            .filter_map(|write| match write {
+                WriteRecord::Pending { note_id_floor, .. } => note_id_floor.as_ref(),
+                WriteRecord::Done { receipt } => receipt.note_id.as_ref(),
+            })
+            .filter_map(|id| id.as_str().parse::<u64>().ok())
+            .max();
+        Some((
+            record.before.clone(),
+            floor.map(|id| TicketId::from(id.to_string())),
+        ))
+    }
+
+    /// Records that a write is about to be sent (see [`Intent`]).
     pub(crate) async fn intend(
         &self,
         ticket: &TicketKey,
-        write_key: &str,
-        write: &TicketWrite,
-        note_id_floor: Option<TicketId>,
-        criteria: Option<String>,
-        before: Option<UnifiedTicket>,
+        intent: Intent<'_>,
     ) -> Result<(), JournalError> {
+        let Intent {
+            write_key,
+            write,
+            note_id_floor,
+            criteria,
+            before,
+            durable,
+        } = intent;
         let record = {
             let mut state = self.state();
             let record = state
@@ -386,7 +443,7 @@ impl Ledger {
             );
             record.clone()
         };
-        self.journal().put(&record, true).await
+        self.journal().put(&record, durable).await
     }
 
     /// Records that write `write_key` took effect.
@@ -527,6 +584,7 @@ impl Ledger {
                     if options.dry_run {
                         state.decided.insert(ticket.key.clone());
                     }
+                    state.resumed.remove(&ticket.key);
                     if let Some(record) = state.records.remove(&ticket.key) {
                         if let TicketState::Unfinished { attempts, .. }
                         | TicketState::SetAside { attempts, .. } = record.state

@@ -492,6 +492,68 @@ async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes
 }
 
 #[tokio::test]
+async fn a_write_whose_record_a_crash_lost_is_read_back_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal");
+    let system = Flaky::with_tickets(&["1", "2"]);
+    {
+        let (ledger, gate) = gate(
+            &system,
+            WorkOptions {
+                journal: Some(path.clone()),
+                ..options()
+            },
+        );
+        // The move and the note both take effect; the process "dies" before the unit ends.
+        let ctx = ctx(&ledger);
+        let unit = ledger.begin(None, None);
+        crate::work::tests_support::in_unit(unit, async {
+            let moved = UnifiedTicket {
+                queue: Some(UnifiedEntity::named("Billing")),
+                ..UnifiedTicket::default()
+            };
+            let ticket = gate.find_first_ticket(&incoming(1)).await.unwrap().unwrap();
+            let id = ticket.id.unwrap();
+            gate.update_ticket(id.as_str(), &moved).await.unwrap();
+            gate.add_note(id.as_str(), &note("Moved to Billing."))
+                .await
+                .unwrap();
+        })
+        .await;
+        drop(ctx);
+    }
+    // Only the unit's first write reaches the disk before it is sent; what a crash loses of
+    // the later ones, here the note's record, is taken from the file.
+    {
+        let journal = super::journal::Journal::open(&path).unwrap();
+        let (records, _) = journal.load().unwrap();
+        let mut record = records.into_iter().next().unwrap();
+        let before = record.writes.len();
+        record.writes.retain(|_, write| {
+            !matches!(write, super::journal::WriteRecord::Done { receipt } if receipt.note_id.is_some())
+        });
+        assert_eq!(record.writes.len(), before - 1, "{record:?}");
+        journal.put(&record, true).await.unwrap();
+    }
+    let sent = system.sent();
+    let (ledger, gate) = gate(
+        &system,
+        WorkOptions {
+            journal: Some(path),
+            ..options()
+        },
+    );
+    let result = route_one(&gate, &ctx(&ledger), false).await;
+    assert_eq!(result.data["ticket"], "1", "{}", result.message);
+    assert_eq!(
+        system.sent(),
+        sent,
+        "the note was found on the ticket, not sent again"
+    );
+    assert_eq!(system.ticket("1").notes.len(), 1);
+}
+
+#[tokio::test]
 async fn workers_hand_out_only_their_share() {
     let ids: Vec<String> = (1..=10).map(|n| n.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();

@@ -109,6 +109,14 @@ impl Unit {
             .and_then(|t| t.criteria.clone())
     }
 
+    /// Whether the unit wrote to `key` already.
+    pub(crate) fn has_written(&self, key: &TicketKey) -> bool {
+        self.state()
+            .tickets
+            .iter()
+            .any(|t| &t.key == key && t.wrote)
+    }
+
     /// Records a write to `key`.
     pub(crate) fn wrote(&self, key: &TicketKey) {
         self.touch(key, None);
