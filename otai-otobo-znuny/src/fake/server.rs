@@ -129,6 +129,7 @@ enum Target {
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answer, DropConnection> {
+    let arrived = tokio::time::Instant::now();
     let _in_flight = InFlight::enter(&shared);
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
@@ -172,7 +173,8 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
     });
     let write = operation.filter(|operation| !operation.is_idempotent());
     if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+        // The latency counts from the request's arrival: reading and decoding it is part of it.
+        tokio::time::sleep_until(arrived + latency).await;
     }
     if let Some(rule) = rule.as_ref().filter(|rule| !rule.after_processing) {
         let misbehaved = misbehave(&shared, operation, &rule.fault).await;
