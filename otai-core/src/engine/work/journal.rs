@@ -139,19 +139,27 @@ pub enum JournalError {
 /// The journal's storage: a redb file, or nothing (memory only).
 #[derive(Clone, Default)]
 pub(crate) struct Journal {
-    file: Option<(Arc<redb::Database>, PathBuf)>,
-    /// Changes waiting for the next commit (shared by the clones).
-    group: Arc<Group>,
+    file: Option<Arc<JournalFile>>,
+}
+
+/// An open journal file and the changes waiting for their commit. Dropping the last handle
+/// commits what is still waiting.
+struct JournalFile {
+    db: redb::Database,
+    path: PathBuf,
+    group: Group,
 }
 
 /// A change to the journal, waiting for its commit.
 type Change = Box<dyn FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send>;
 
-/// Group commit: redb commits one write transaction at a time, and a durable one waits for
-/// its fsync. Changes made while a commit is under way wait and go into the next transaction
-/// together, so concurrent items (a for-each of 32 tickets) share one fsync instead of
-/// queueing for one each. Each change still returns only once it is committed (on disk when
-/// any change of its group asked for that), in the order the changes were made.
+/// Group commit. A durable change (an intent that must be on disk before its write is sent)
+/// waits for a commit that fsyncs; redb commits one write transaction at a time, so changes
+/// made while a commit is under way go into the next transaction together, and concurrent
+/// items (a for-each of 32 tickets) share one fsync instead of queueing for one each. A
+/// change that need not be durable is only queued: it goes to disk with the next durable
+/// commit (or when the journal closes), in the order the changes were made. A crash loses a
+/// suffix of the changes, never one in the middle.
 #[derive(Default)]
 struct Group {
     /// Changes not yet committed, oldest first.
@@ -161,38 +169,63 @@ struct Group {
 }
 
 struct Waiting {
-    durable: bool,
     change: Change,
-    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    /// Told the outcome; `None` for a change nobody waits for.
+    done: Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
 }
 
-/// Commits `batch` in one write transaction and tells each change the outcome (the database
-/// handle is dropped first, so a caller that closes the journal can reopen it at once).
-fn commit_group(db: Arc<redb::Database>, batch: Vec<Waiting>) {
-    let durable = batch.iter().any(|waiting| waiting.durable);
-    let (changes, replies): (Vec<Change>, Vec<_>) = batch
-        .into_iter()
-        .map(|waiting| (waiting.change, waiting.done))
-        .unzip();
-    let commit = || -> Result<(), redb::Error> {
-        let mut txn = db.begin_write()?;
-        let durability = if durable {
-            redb::Durability::Immediate
-        } else {
-            redb::Durability::None
+impl JournalFile {
+    /// Commits `batch` in one write transaction; returns the outcome and the replies that
+    /// wait for it.
+    fn commit(&self, batch: Vec<Waiting>, durability: redb::Durability) -> Committed {
+        let (changes, replies): (Vec<Change>, Vec<_>) = batch
+            .into_iter()
+            .map(|waiting| (waiting.change, waiting.done))
+            .unzip();
+        let commit = || -> Result<(), redb::Error> {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(durability)
+                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
+            for change in changes {
+                change(&txn)?;
+            }
+            txn.commit()?;
+            Ok(())
         };
-        txn.set_durability(durability)
-            .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
-        for change in changes {
-            change(&txn)?;
+        let outcome = commit().map_err(|error| error.to_string());
+        if let Err(error) = &outcome {
+            tracing::error!(
+                journal = %self.path.display(),
+                "the journal could not be written: {error}"
+            );
         }
-        txn.commit()?;
-        Ok(())
-    };
-    let outcome = commit().map_err(|error| error.to_string());
-    drop(db);
-    for reply in replies {
-        let _ = reply.send(outcome.clone());
+        Committed {
+            outcome,
+            replies: replies.into_iter().flatten().collect(),
+        }
+    }
+}
+
+/// The outcome of a commit, for the changes that wait for it.
+struct Committed {
+    outcome: Result<(), String>,
+    replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
+}
+
+impl Committed {
+    fn tell(self) {
+        for reply in self.replies {
+            let _ = reply.send(self.outcome.clone());
+        }
+    }
+}
+
+impl Drop for JournalFile {
+    fn drop(&mut self) {
+        let batch = std::mem::take(&mut *lock_waiting(&self.group));
+        if !batch.is_empty() {
+            self.commit(batch, redb::Durability::Immediate).tell();
+        }
     }
 }
 
@@ -206,7 +239,7 @@ fn lock_waiting(group: &Group) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.file {
-            Some((_, path)) => write!(f, "Journal({})", path.display()),
+            Some(file) => write!(f, "Journal({})", file.path.display()),
             None => f.write_str("Journal(in memory)"),
         }
     }
@@ -251,25 +284,28 @@ impl Journal {
         };
         create().map_err(|error| storage(error.into()))?;
         Ok(Self {
-            file: Some((Arc::new(db), path.to_owned())),
-            group: Arc::default(),
+            file: Some(Arc::new(JournalFile {
+                db,
+                path: path.to_owned(),
+                group: Group::default(),
+            })),
         })
     }
 
     /// The file, when there is one.
     pub(crate) fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|(_, path)| path.as_path())
+        self.file.as_ref().map(|file| file.path.as_path())
     }
 
     /// Every record and every meta value.
     pub(crate) fn load(
         &self,
     ) -> Result<(Vec<TicketRecord>, BTreeMap<String, String>), JournalError> {
-        let Some((db, path)) = &self.file else {
+        let Some(file) = &self.file else {
             return Ok(Default::default());
         };
         let read = || -> Result<_, redb::Error> {
-            let txn = db.begin_read()?;
+            let txn = file.db.begin_read()?;
             let mut records = Vec::new();
             for entry in txn.open_table(TICKETS)?.iter()? {
                 let (key, value) = entry?;
@@ -289,7 +325,7 @@ impl Journal {
             Ok((records, meta))
         };
         read().map_err(|error| JournalError::Storage {
-            path: path.clone(),
+            path: file.path.clone(),
             source: error.into(),
         })
     }
@@ -333,32 +369,45 @@ impl Journal {
         .await
     }
 
-    /// Applies `change` in a write transaction: with the changes made meanwhile, as one
-    /// group commit (see [`Group`]). A failed commit fails every change of its group.
+    /// Applies `change` in a write transaction (see [`Group`]): `durable`, waits until it is
+    /// on disk (with the changes made meanwhile, as one group commit; a failed commit fails
+    /// every change of its group); otherwise queues it for the next commit and returns.
     async fn commit(
         &self,
         durable: bool,
         change: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + 'static,
     ) -> Result<(), JournalError> {
-        let Some((db, path)) = &self.file else {
+        let Some(file) = &self.file else {
             return Ok(());
         };
+        if !durable {
+            lock_waiting(&file.group).push(Waiting {
+                change: Box::new(change),
+                done: None,
+            });
+            return Ok(());
+        }
         let (done, mut outcome) = tokio::sync::oneshot::channel();
-        lock_waiting(&self.group).push(Waiting {
-            durable,
+        lock_waiting(&file.group).push(Waiting {
             change: Box::new(change),
-            done,
+            done: Some(done),
         });
         // Either the commit under way (or the next one) takes this change along, or this
         // task becomes the committer and commits every change waiting, its own included.
         let outcome = tokio::select! {
             biased;
             outcome = &mut outcome => outcome,
-            committer = self.group.committer.lock() => {
-                let batch = std::mem::take(&mut *lock_waiting(&self.group));
+            committer = file.group.committer.lock() => {
+                let batch = std::mem::take(&mut *lock_waiting(&file.group));
                 if !batch.is_empty() {
-                    let db = Arc::clone(db);
-                    let work = move || commit_group(db, batch);
+                    let file = Arc::clone(file);
+                    // The handle is dropped before the replies go out, so a caller that
+                    // closes the journal can reopen it at once.
+                    let work = move || {
+                        let committed = file.commit(batch, redb::Durability::Immediate);
+                        drop(file);
+                        committed.tell();
+                    };
                     match tokio::runtime::Handle::try_current() {
                         // A panic drops the replies: the waiting changes see it below.
                         Ok(_) => drop(tokio::task::spawn_blocking(work).await),
@@ -372,7 +421,7 @@ impl Journal {
         let outcome =
             outcome.unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
         outcome.map_err(|reason| JournalError::Storage {
-            path: path.clone(),
+            path: file.path.clone(),
             source: reason.into(),
         })
     }
@@ -424,7 +473,7 @@ mod tests {
             while let Some(done) = tasks.join_next().await {
                 done.unwrap().unwrap();
             }
-            assert!(lock_waiting(&journal.group).is_empty());
+            // Every change waiting went with a durable commit or waits for the next one.
         }
         let journal = Journal::open(&path).unwrap();
         let (records, _) = journal.load().unwrap();
