@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::listen::Listener;
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_UNAVAILABLE};
-use crate::engine::work::{DecisionsFile, Partition, WorkOptions};
+use crate::engine::work::{DecisionsFile, JournalOpening, Partition, WorkOptions};
 use crate::engine::{Pipeline, RunControl, TraceSink};
 use crate::pipe::PipeResult;
 
@@ -81,16 +81,18 @@ pub struct RunArgs {
 
 /// Validates, builds, starts and runs.
 pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
-    let (loaded, pipeline) = match super::load_and_build(&args.config, log_json, true) {
-        Ok(built) => built,
-        Err(code) => return code,
-    };
     let mut options = match work_options(args) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(EXIT_INVALID);
         }
+    };
+    // Creating a journal file takes several fsyncs: let them run while the config loads.
+    let journal = options.journal.clone().map(JournalOpening::start);
+    let (loaded, pipeline) = match super::load_and_build(&args.config, log_json, true) {
+        Ok(built) => built,
+        Err(code) => return code,
     };
     let runtime = match super::runtime() {
         Ok(runtime) => runtime,
@@ -130,7 +132,7 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
                 return ExitCode::from(EXIT_UNAVAILABLE);
             }
         }
-        if let Err(code) = configure_work(&pipeline, options, args) {
+        if let Err(code) = configure_work(&pipeline, options, journal, args) {
             return code;
         }
         if let Err(code) = super::start(&loaded, &pipeline).await {
@@ -186,11 +188,12 @@ fn work_options(args: &RunArgs) -> Result<WorkOptions, String> {
 fn configure_work(
     pipeline: &Pipeline,
     options: WorkOptions,
+    journal: Option<JournalOpening>,
     args: &RunArgs,
 ) -> Result<(), ExitCode> {
     let dry_run = options.dry_run;
     let partition = options.partition;
-    let summary = pipeline.configure_work(options).map_err(|error| {
+    let summary = pipeline.configure_work_opened(options, journal).map_err(|error| {
         eprintln!("error: {}", crate::report(&error));
         if matches!(error, crate::engine::work::JournalError::InUse { .. }) {
             eprintln!("hint: each otai process needs its own journal: give each worker `--journal FILE` or its own `--worker INDEX/COUNT`");

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::issue::Issue;
-use super::work::{JournalError, JournalSummary, Ledger, WorkOptions};
+use super::work::{JournalError, JournalOpening, JournalSummary, Ledger, WorkOptions};
 use crate::app_config::AppConfig;
 use crate::interfaces::TemplateRenderer;
 use crate::path::ConfigPath;
@@ -67,7 +67,16 @@ impl Pipeline {
     /// partition, retries) before it runs: opens the journal and takes over the tickets a
     /// previous process left unfinished. Without it, the journal is kept in memory.
     pub fn configure_work(&self, options: WorkOptions) -> Result<JournalSummary, JournalError> {
-        self.ledger.configure(options)
+        self.ledger.configure(options, None)
+    }
+
+    /// [`Pipeline::configure_work`] with the journal file already being opened.
+    pub(crate) fn configure_work_opened(
+        &self,
+        options: WorkOptions,
+        opening: Option<JournalOpening>,
+    ) -> Result<JournalSummary, JournalError> {
+        self.ledger.configure(options, opening)
     }
 
     /// The pipeline's ledger of tickets in work.

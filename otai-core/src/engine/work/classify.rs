@@ -120,7 +120,7 @@ mod tests {
         options
             .events
             .push(Arc::clone(&seen) as Arc<dyn WorkEvents>);
-        ledger.configure(options).unwrap();
+        ledger.configure(options, None).unwrap();
         let observed = ObservedClassifier::new("keywords", Arc::new(Lengths), ledger);
         let request = |model: &str| ClassificationRequest {
             text: "four".into(),

@@ -427,6 +427,50 @@ impl Journal {
     }
 }
 
+/// A journal file being opened on another thread: creating a redb file takes several
+/// fsyncs, which `otai run` overlaps with loading and building the config. Dropped unused
+/// (the config had errors), it waits for the thread, so no half-created file is left.
+pub(crate) struct JournalOpening {
+    path: PathBuf,
+    thread: Option<std::thread::JoinHandle<Result<Journal, JournalError>>>,
+}
+
+impl JournalOpening {
+    /// Starts opening the journal at `path`.
+    pub(crate) fn start(path: PathBuf) -> Self {
+        let opened = path.clone();
+        Self {
+            path,
+            thread: Some(std::thread::spawn(move || Journal::open(&opened))),
+        }
+    }
+
+    /// The file being opened.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits for the journal.
+    pub(crate) fn finish(mut self) -> Result<Journal, JournalError> {
+        let joined = self.thread.take().map(std::thread::JoinHandle::join);
+        match joined {
+            Some(Ok(opened)) => opened,
+            Some(Err(_)) | None => Err(JournalError::Storage {
+                path: self.path.clone(),
+                source: "opening the journal failed unexpectedly".into(),
+            }),
+        }
+    }
+}
+
+impl Drop for JournalOpening {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 fn record_key(service: &str, ticket: &str) -> String {
     format!("{service}\u{1f}{ticket}")
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use super::decision::{read_decisions, Decision, PipeReads};
 use super::journal::{
-    after, now_ms, Journal, JournalError, TicketKey, TicketRecord, TicketState, WriteRecord,
+    after, now_ms, Journal, JournalError, JournalOpening, TicketKey, TicketRecord, TicketState,
+    WriteRecord,
 };
 use super::unit::{Unit, UnitTicket};
 use super::{TicketOutcome, WorkEvents, WorkOptions};
@@ -142,16 +143,20 @@ impl Ledger {
 
     /// Applies `options`: opens the journal (taking over what a previous process left) and,
     /// for a dry run with a decisions file, reads the tickets decided before.
+    /// `opening`: the journal file, already being opened (used when it is the one
+    /// `options` names).
     pub(crate) fn configure(
         &self,
         mut options: WorkOptions,
+        opening: Option<JournalOpening>,
     ) -> Result<JournalSummary, JournalError> {
         if let Some(file) = &options.decisions {
             options.events.push(Arc::new(file.clone()));
         }
-        let journal = match &options.journal {
-            Some(path) => Journal::open(path)?,
-            None => Journal::in_memory(),
+        let journal = match (&options.journal, opening) {
+            (Some(path), Some(opening)) if opening.path() == path => opening.finish()?,
+            (Some(path), _) => Journal::open(path)?,
+            (None, _) => Journal::in_memory(),
         };
         let (records, meta) = journal.load()?;
         let mut summary = JournalSummary {

@@ -168,7 +168,7 @@ fn options() -> WorkOptions {
 
 fn gate(system: &Flaky, options: WorkOptions) -> (Arc<Ledger>, Arc<dyn TicketSystem>) {
     let ledger = Ledger::new();
-    ledger.configure(options).unwrap();
+    ledger.configure(options, None).unwrap();
     let gate = TicketGate::new("desk", Arc::new(system.clone()), Arc::clone(&ledger));
     (ledger, Arc::new(gate))
 }
