@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::issue::Issue;
-use super::work::{JournalError, JournalOpening, JournalSummary, Ledger, WorkOptions};
+#[cfg(feature = "cli")]
+use super::work::JournalOpening;
+use super::work::{JournalError, JournalSummary, Ledger, WorkOptions};
 use crate::app_config::AppConfig;
 use crate::interfaces::TemplateRenderer;
 use crate::path::ConfigPath;
@@ -71,6 +73,7 @@ impl Pipeline {
     }
 
     /// [`Pipeline::configure_work`] with the journal file already being opened.
+    #[cfg(feature = "cli")]
     pub(crate) fn configure_work_opened(
         &self,
         options: WorkOptions,

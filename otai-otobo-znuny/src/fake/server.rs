@@ -128,6 +128,20 @@ enum Target {
     NotFound,
 }
 
+/// Waits until `deadline`, to well under a millisecond: tokio's timer rounds up to the next
+/// millisecond tick (up to 1 ms late, 5 % of a 20 ms latency), so the last millisecond is
+/// slept on a blocking thread, whose sleep is precise.
+async fn answer_at(deadline: tokio::time::Instant) {
+    let coarse = deadline.checked_sub(std::time::Duration::from_millis(1));
+    if let Some(coarse) = coarse.filter(|at| *at > tokio::time::Instant::now()) {
+        tokio::time::sleep_until(coarse).await;
+    }
+    let rest = deadline.saturating_duration_since(tokio::time::Instant::now());
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
+
 async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answer, DropConnection> {
     let arrived = tokio::time::Instant::now();
     let _in_flight = InFlight::enter(&shared);
@@ -174,7 +188,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
     let write = operation.filter(|operation| !operation.is_idempotent());
     if !latency.is_zero() {
         // The latency counts from the request's arrival: reading and decoding it is part of it.
-        tokio::time::sleep_until(arrived + latency).await;
+        answer_at(arrived + latency).await;
     }
     if let Some(rule) = rule.as_ref().filter(|rule| !rule.after_processing) {
         let misbehaved = misbehave(&shared, operation, &rule.fault).await;

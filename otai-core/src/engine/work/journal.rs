@@ -437,6 +437,7 @@ pub(crate) struct JournalOpening {
 
 impl JournalOpening {
     /// Starts opening the journal at `path`.
+    #[cfg(feature = "cli")]
     pub(crate) fn start(path: PathBuf) -> Self {
         let opened = path.clone();
         Self {

@@ -44,6 +44,7 @@ pub use decision::{
 };
 pub(crate) use gate::TicketGate;
 pub use journal::JournalError;
+#[cfg(feature = "cli")]
 pub(crate) use journal::JournalOpening;
 pub use ledger::{Activity, JournalSummary, Ledger};
 pub use partition::{Partition, PartitionError};
