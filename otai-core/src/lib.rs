@@ -61,23 +61,27 @@
 //! An application embeds the framework by building a registry, loading a config and running
 //! it; see `otai-core/examples/embed.rs`.
 
+// Without the engine, the plugin API's engine-facing half (compiling params, preparing and
+// constructing pipes, what the descriptors keep for the engine) has no caller in this crate;
+// with it (every build that runs pipelines, and this crate's own tests) unused code is still
+// reported.
+#![cfg_attr(not(feature = "engine"), allow(dead_code, unused_imports))]
+
 // Lets the attribute macros, which expand to `::otai::…`, be used inside this crate too.
 extern crate self as otai;
 
+// The plugin API: a leaf. None of these modules imports the engine side below, so a plugin
+// crate compiles them without the engine's dependencies.
 pub mod app_config;
-pub mod config;
 pub mod duration;
-pub mod engine;
 pub mod env;
 pub mod injectable;
 pub mod interfaces;
-pub mod logging;
 pub mod path;
 pub mod pipe;
 pub mod pipes;
 pub mod plugin;
 pub mod prelude;
-pub mod registry;
 pub mod report;
 pub mod secret;
 pub mod service;
@@ -87,15 +91,30 @@ pub mod work;
 pub(crate) mod params;
 pub(crate) mod redact;
 
+// The engine side (feature `engine`), bottom up: registry ← engine ← config ← cli.
+#[cfg(feature = "engine")]
+pub mod config;
+#[cfg(feature = "engine")]
+pub mod engine;
+#[cfg(feature = "engine")]
+pub mod registry;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 
-#[cfg(any(test, feature = "testing"))]
+/// Logging setup of the `otai` command line (and the colour rule its helper binaries share);
+/// not part of the plugin API and not covered by semver: plugins log through `tracing`, which
+/// the binary's subscriber collects.
+#[doc(hidden)]
+pub mod logging;
+
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use app_config::AppConfig;
 pub use async_trait::async_trait;
 pub use duration::Duration;
+#[cfg(feature = "engine")]
 pub use engine::Pipeline;
 pub use env::Env;
 pub use injectable::{
@@ -105,7 +124,8 @@ pub use injectable::{
 pub use params::{NoParams, Params};
 pub use path::ConfigPath;
 pub use pipe::{Pipe, PipeContext, PipeNode, PipeResult, PipeState, PreparedParams};
-pub use plugin::{Plugin, PluginEntry, PluginError};
+pub use plugin::{Plugin, PluginError};
+#[cfg(feature = "engine")]
 pub use registry::ComponentRegistry;
 pub use report::report;
 pub use secret::Secret;
@@ -249,10 +269,18 @@ macro_rules! injectables {
 /// The version of this `otai-core`.
 pub const CORE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Items used by macro expansions; not a public API.
+/// Items used by macro expansions; not a public API and not covered by semver.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::injectable::InterfaceName;
-    pub use crate::plugin::factory_of;
+    pub use crate::plugin::{entry as plugin_entry, factory_of};
     pub use linkme;
+
+    /// Every plugin linked into this binary. Filled at compile time by `#[otai::plugin]`;
+    /// read through the engine's `ComponentRegistry::linked_entries`, which turns a
+    /// duplicate-slice situation (two incompatible `otai-core` versions in one binary) into an
+    /// error instead of a panic. Hidden: an entry placed here by hand would skip the naming
+    /// checks of the attribute.
+    #[linkme::distributed_slice]
+    pub static PLUGINS: [crate::plugin::PluginEntry];
 }

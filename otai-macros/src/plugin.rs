@@ -50,15 +50,15 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     Ok(quote! {
         #item
 
-        #[::otai::__private::linkme::distributed_slice(::otai::plugin::PLUGINS)]
+        #[::otai::__private::linkme::distributed_slice(::otai::__private::PLUGINS)]
         #[linkme(crate = ::otai::__private::linkme)]
         #[doc(hidden)]
-        static #static_name: ::otai::plugin::PluginEntry = ::otai::plugin::PluginEntry {
-            package_name: ::core::env!("CARGO_PKG_NAME"),
-            package_version: ::core::env!("CARGO_PKG_VERSION"),
-            explicit_prefix: #prefix,
-            factory: #factory,
-        };
+        static #static_name: ::otai::plugin::PluginEntry = ::otai::__private::plugin_entry(
+            ::core::env!("CARGO_PKG_NAME"),
+            ::core::env!("CARGO_PKG_VERSION"),
+            #prefix,
+            #factory,
+        );
     })
 }
 
