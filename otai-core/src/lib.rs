@@ -65,7 +65,7 @@
 // constructing pipes, what the descriptors keep for the engine) has no caller in this crate;
 // with it (every build that runs pipelines, and this crate's own tests) unused code is still
 // reported.
-#![cfg_attr(not(feature = "engine"), allow(dead_code, unused_imports))]
+#![cfg_attr(not(any(test, feature = "engine")), allow(dead_code, unused_imports))]
 
 // Lets the attribute macros, which expand to `::otai::…`, be used inside this crate too.
 extern crate self as otai;
@@ -91,12 +91,13 @@ pub mod work;
 pub(crate) mod params;
 pub(crate) mod redact;
 
-// The engine side (feature `engine`), bottom up: registry ← engine ← config ← cli.
-#[cfg(feature = "engine")]
+// The engine side (feature `engine`; always in this crate's unit tests), bottom up:
+// registry ← engine ← config ← cli.
+#[cfg(any(test, feature = "engine"))]
 pub mod config;
-#[cfg(feature = "engine")]
+#[cfg(any(test, feature = "engine"))]
 pub mod engine;
-#[cfg(feature = "engine")]
+#[cfg(any(test, feature = "engine"))]
 pub mod registry;
 
 #[cfg(feature = "cli")]
@@ -108,13 +109,13 @@ pub mod cli;
 #[doc(hidden)]
 pub mod logging;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use app_config::AppConfig;
 pub use async_trait::async_trait;
 pub use duration::Duration;
-#[cfg(feature = "engine")]
+#[cfg(any(test, feature = "engine"))]
 pub use engine::Pipeline;
 pub use env::Env;
 pub use injectable::{
@@ -125,7 +126,7 @@ pub use params::{NoParams, Params};
 pub use path::ConfigPath;
 pub use pipe::{Pipe, PipeContext, PipeNode, PipeResult, PipeState, PreparedParams};
 pub use plugin::{Plugin, PluginError};
-#[cfg(feature = "engine")]
+#[cfg(any(test, feature = "engine"))]
 pub use registry::ComponentRegistry;
 pub use report::report;
 pub use secret::Secret;
