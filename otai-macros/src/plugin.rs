@@ -53,12 +53,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         #[::otai::__private::linkme::distributed_slice(::otai::__private::PLUGINS)]
         #[linkme(crate = ::otai::__private::linkme)]
         #[doc(hidden)]
-        static #static_name: ::otai::plugin::PluginEntry = ::otai::__private::plugin_entry(
-            ::core::env!("CARGO_PKG_NAME"),
-            ::core::env!("CARGO_PKG_VERSION"),
-            #prefix,
-            #factory,
-        );
+        static #static_name: ::otai::plugin::PluginEntry = {
+            // Typed first, so a factory of the wrong signature is reported against the
+            // plugin's own function rather than inside the entry constructor.
+            const FACTORY: ::otai::plugin::PluginFactory = #factory;
+            ::otai::__private::plugin_entry(
+                ::core::env!("CARGO_PKG_NAME"),
+                ::core::env!("CARGO_PKG_VERSION"),
+                #prefix,
+                FACTORY,
+            )
+        };
     })
 }
 
