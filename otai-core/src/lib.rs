@@ -44,22 +44,24 @@
 //!
 //! The layers, bottom up (each uses only those below it):
 //!
-//! * the plugin API — [`plugin`](mod@plugin), [`injectable`], [`pipe`](mod@pipe),
-//!   [`service`](mod@service), [`interfaces`], the
+//! * the plugin API, always there and all a plugin needs — [`plugin`](mod@plugin),
+//!   [`injectable`], [`pipe`](mod@pipe), [`service`](mod@service), [`interfaces`], the
 //!   shared ticket [`pipes`], and the values they exchange ([`Value`], [`Secret`],
-//!   [`Duration`], [`ConfigPath`]);
-//! * [`registry`] — the [`ComponentRegistry`] of every `prefix:Name` key;
-//! * [`engine`] — checking and building a pipeline from its declarations, starting its
-//!   services, running it, tracing it;
-//! * [`config`] — configuration files: YAML, `${VAR}`, positions, located errors, the schema;
-//! * `cli` (feature `cli`) — the `otai` command line (with `otai new-plugin` and `otai
-//!   describe`);
-//! * `testing` (feature `testing`) — test beds for a plugin's own tests: the plugins under
+//!   [`Duration`], [`ConfigPath`]); it imports nothing below, so a plugin crate compiles
+//!   without the engine's dependencies;
+//! * `registry` (feature `engine`) — the `ComponentRegistry` of every `prefix:Name` key;
+//! * `engine` (feature `engine`) — checking and building a pipeline from its declarations,
+//!   starting its services, running it, tracing it;
+//! * `config` (feature `engine`) — configuration files: YAML, `${VAR}`, positions, located
+//!   errors, the schema;
+//! * `cli` (feature `cli`, implies `engine`) — the `otai` command line (with `otai new-plugin`
+//!   and `otai describe`);
+//! * `testing` (feature `testing`, implies `engine`) — test beds for a plugin's own tests: the plugins under
 //!   test, stand-in services, a recording ticket system, a fixed classifier. The plugin
 //!   development guide (`docs/plugin-development.md`) is doc-tested there.
 //!
-//! An application embeds the framework by building a registry, loading a config and running
-//! it; see `otai-core/examples/embed.rs`.
+//! An application embeds the framework (feature `engine`) by building a registry, loading a
+//! config and running it; see `otai-core/examples/embed.rs`.
 
 // Without the engine, the plugin API's engine-facing half (compiling params, preparing and
 // constructing pipes, what the descriptors keep for the engine) has no caller in this crate;
