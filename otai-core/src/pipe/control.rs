@@ -279,3 +279,42 @@ impl RunControlBuilder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{RunControl, Shutdown};
+
+    #[tokio::test]
+    async fn a_stop_request_wakes_every_waiter_and_stays_requested() {
+        let shutdown = Shutdown::new();
+        let control = RunControl::builder().shutdown(shutdown.clone()).build();
+        let waiter = tokio::spawn({
+            let control = control.clone();
+            async move { control.sleep(Duration::from_secs(3600)).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!control.is_shutdown_requested());
+        shutdown.request();
+        assert!(
+            !waiter.await.unwrap(),
+            "the sleep ends early because of the request"
+        );
+        // Asked again, or asked after the request: completes at once.
+        shutdown.request();
+        control.shutdown_requested().await;
+        Shutdown::clone(&shutdown).requested().await;
+        assert!(shutdown.is_requested() && control.is_shutdown_requested());
+    }
+
+    #[tokio::test]
+    async fn a_control_without_a_given_request_has_its_own() {
+        let control = RunControl::new();
+        let other = RunControl::new();
+        control.request_shutdown();
+        assert!(control.is_shutdown_requested());
+        assert!(!other.is_shutdown_requested());
+        assert!(other.sleep(Duration::from_millis(1)).await);
+    }
+}
