@@ -1,7 +1,7 @@
 //! Embedding Open Ticket AI in another Rust application: define a plugin, build a registry,
 //! load a config from a string, start and run it, and run a single pipe — no CLI involved.
 //!
-//! Run it with `cargo run -p otai-core --example embed`.
+//! Run it with `cargo run -p otai-core --features engine --example embed`.
 
 use otai::config::{load_str, pipe_from_yaml};
 use otai::engine::RunControl;

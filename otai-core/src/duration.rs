@@ -179,25 +179,15 @@ impl Serialize for Duration {
 }
 
 impl schemars::JsonSchema for Duration {
-    fn schema_name() -> String {
-        "Duration".to_owned()
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
     }
 
-    fn json_schema(_gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        let mut schema = schemars::schema::SchemaObject {
-            instance_type: Some(
-                vec![
-                    schemars::schema::InstanceType::String,
-                    schemars::schema::InstanceType::Number,
-                ]
-                .into(),
-            ),
-            ..Default::default()
-        };
-        schema.metadata().description = Some(
-            "ISO-8601 (`PT0.5S`, `PT5M`, `P1D`), humane (`500ms`, `5m`) or seconds".to_owned(),
-        );
-        schema.into()
+    fn json_schema(_gen: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": ["string", "number"],
+            "description": "ISO-8601 (`PT0.5S`, `PT5M`, `P1D`), humane (`500ms`, `5m`) or seconds",
+        })
     }
 }
 

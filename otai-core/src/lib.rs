@@ -44,40 +44,46 @@
 //!
 //! The layers, bottom up (each uses only those below it):
 //!
-//! * the plugin API — [`plugin`](mod@plugin), [`injectable`], [`pipe`](mod@pipe),
-//!   [`service`](mod@service), [`interfaces`], the
+//! * the plugin API, always there and all a plugin needs — [`plugin`](mod@plugin),
+//!   [`injectable`], [`pipe`](mod@pipe), [`service`](mod@service), [`interfaces`], the
 //!   shared ticket [`pipes`], and the values they exchange ([`Value`], [`Secret`],
-//!   [`Duration`], [`ConfigPath`]);
-//! * [`registry`] — the [`ComponentRegistry`] of every `prefix:Name` key;
-//! * [`engine`] — checking and building a pipeline from its declarations, starting its
-//!   services, running it, tracing it;
-//! * [`config`] — configuration files: YAML, `${VAR}`, positions, located errors, the schema;
-//! * `cli` (feature `cli`) — the `otai` command line (with `otai new-plugin` and `otai
-//!   describe`);
-//! * `testing` (feature `testing`) — test beds for a plugin's own tests: the plugins under
+//!   [`Duration`], [`ConfigPath`]); it imports nothing below, so a plugin crate compiles
+//!   without the engine's dependencies;
+//! * `registry` (feature `engine`) — the `ComponentRegistry` of every `prefix:Name` key;
+//! * `engine` (feature `engine`) — checking and building a pipeline from its declarations,
+//!   starting its services, running it, tracing it;
+//! * `config` (feature `engine`) — configuration files: YAML, `${VAR}`, positions, located
+//!   errors, the schema;
+//! * `cli` (feature `cli`, implies `engine`) — the `otai` command line (with `otai new-plugin`
+//!   and `otai describe`);
+//! * `testing` (feature `testing`, implies `engine`) — test beds for a plugin's own tests: the plugins under
 //!   test, stand-in services, a recording ticket system, a fixed classifier. The plugin
 //!   development guide (`docs/plugin-development.md`) is doc-tested there.
 //!
-//! An application embeds the framework by building a registry, loading a config and running
-//! it; see `otai-core/examples/embed.rs`.
+//! An application embeds the framework (feature `engine`) by building a registry, loading a
+//! config and running it; see `otai-core/examples/embed.rs`.
+
+// Without the engine, the plugin API's engine-facing half (compiling params, preparing and
+// constructing pipes, what the descriptors keep for the engine) has no caller in this crate;
+// with it (every build that runs pipelines, and this crate's own tests) unused code is still
+// reported.
+#![cfg_attr(not(any(test, feature = "engine")), allow(dead_code, unused_imports))]
 
 // Lets the attribute macros, which expand to `::otai::…`, be used inside this crate too.
 extern crate self as otai;
 
+// The plugin API: a leaf. None of these modules imports the engine side below, so a plugin
+// crate compiles them without the engine's dependencies.
 pub mod app_config;
-pub mod config;
 pub mod duration;
-pub mod engine;
 pub mod env;
 pub mod injectable;
 pub mod interfaces;
-pub mod logging;
 pub mod path;
 pub mod pipe;
 pub mod pipes;
 pub mod plugin;
 pub mod prelude;
-pub mod registry;
 pub mod report;
 pub mod secret;
 pub mod service;
@@ -87,8 +93,23 @@ pub mod work;
 pub(crate) mod params;
 pub(crate) mod redact;
 
+// The engine side (feature `engine`; always in this crate's unit tests), bottom up:
+// registry ← engine ← config ← cli.
+#[cfg(any(test, feature = "engine"))]
+pub mod config;
+#[cfg(any(test, feature = "engine"))]
+pub mod engine;
+#[cfg(any(test, feature = "engine"))]
+pub mod registry;
+
 #[cfg(feature = "cli")]
 pub mod cli;
+
+/// Logging setup of the `otai` command line (and the colour rule its helper binaries share);
+/// not part of the plugin API and not covered by semver: plugins log through `tracing`, which
+/// the binary's subscriber collects.
+#[doc(hidden)]
+pub mod logging;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -96,6 +117,7 @@ pub mod testing;
 pub use app_config::AppConfig;
 pub use async_trait::async_trait;
 pub use duration::Duration;
+#[cfg(any(test, feature = "engine"))]
 pub use engine::Pipeline;
 pub use env::Env;
 pub use injectable::{
@@ -105,7 +127,8 @@ pub use injectable::{
 pub use params::{NoParams, Params};
 pub use path::ConfigPath;
 pub use pipe::{Pipe, PipeContext, PipeNode, PipeResult, PipeState, PreparedParams};
-pub use plugin::{Plugin, PluginEntry, PluginError};
+pub use plugin::{Plugin, PluginError};
+#[cfg(any(test, feature = "engine"))]
 pub use registry::ComponentRegistry;
 pub use report::report;
 pub use secret::Secret;
@@ -249,10 +272,18 @@ macro_rules! injectables {
 /// The version of this `otai-core`.
 pub const CORE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Items used by macro expansions; not a public API.
+/// Items used by macro expansions; not a public API and not covered by semver.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::injectable::InterfaceName;
-    pub use crate::plugin::factory_of;
+    pub use crate::plugin::{entry as plugin_entry, factory_of};
     pub use linkme;
+
+    /// Every plugin linked into this binary. Filled at compile time by `#[otai::plugin]`;
+    /// read through the engine's `ComponentRegistry::linked_entries`, which turns a
+    /// duplicate-slice situation (two incompatible `otai-core` versions in one binary) into an
+    /// error instead of a panic. Hidden: an entry placed here by hand would skip the naming
+    /// checks of the attribute.
+    #[linkme::distributed_slice]
+    pub static PLUGINS: [crate::plugin::PluginEntry];
 }

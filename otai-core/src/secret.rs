@@ -90,15 +90,17 @@ impl<'de> Deserialize<'de> for Secret {
 }
 
 impl schemars::JsonSchema for Secret {
-    fn schema_name() -> String {
-        "Secret".to_owned()
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
     }
 
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        let mut schema = gen.subschema_for::<String>().into_object();
-        schema.metadata().description =
-            Some("A secret: never logged; prefer `{{ get_env('NAME') }}` or `${NAME}`".to_owned());
-        schema.into()
+    fn json_schema(gen: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = gen.subschema_for::<String>();
+        schema.insert(
+            "description".to_owned(),
+            "A secret: never logged; prefer `{{ get_env('NAME') }}` or `${NAME}`".into(),
+        );
+        schema
     }
 }
 

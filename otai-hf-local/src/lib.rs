@@ -21,22 +21,31 @@
 //! int8 or int16 matmuls ([`Quantization`]). With the `hub-download` feature, model ids missing
 //! from the local cache are downloaded into it (off by default).
 //!
-//! Modules, one job each: [`resolve`] (where a model is, and the optional download),
-//! [`config`] (`config.json`), [`tokenize`] (the pipeline's tokenizer call), [`weights`]
-//! (mmapped safetensors or `pytorch_model.bin`), [`kernels`] (packed matmuls, fused attention,
-//! vectorized math), [`model`] (encoder and heads, threads), `classifier` (one loaded model),
-//! `batcher` (micro-batching), `store` (the cache).
+//! Modules, one job each (internal: the API is what the crate root exports): `resolve` (where a
+//! model is, and the optional download), `config` (`config.json`), `tokenize` (the pipeline's
+//! tokenizer call), `weights` (mmapped safetensors or `pytorch_model.bin`), `kernels` (packed
+//! matmuls, fused attention, vectorized math), `model` (encoder and heads, threads),
+//! `classifier` (one loaded model), `batcher` (micro-batching), `store` (the cache).
 
 mod batcher;
 mod classifier;
+// The inference engine's modules are reachable for this crate's own tests and benches
+// (kernels against references, activations, whether downloads are compiled in, the model's
+// parts); they are hidden and not part of its API, which is what the root exports.
+#[doc(hidden)]
 pub mod config;
 mod error;
+#[doc(hidden)]
 pub mod kernels;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
 pub mod resolve;
 mod service;
 mod store;
+#[doc(hidden)]
 pub mod tokenize;
+#[doc(hidden)]
 pub mod weights;
 
 pub use classifier::{score, EngineSettings, Prediction, TextClassifier};

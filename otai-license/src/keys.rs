@@ -10,6 +10,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 
 /// Why a key text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// Not base64url.
     #[error("not base64url text (A–Z, a–z, 0–9, `-`, `_`)")]

@@ -50,14 +50,19 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     Ok(quote! {
         #item
 
-        #[::otai::__private::linkme::distributed_slice(::otai::plugin::PLUGINS)]
+        #[::otai::__private::linkme::distributed_slice(::otai::__private::PLUGINS)]
         #[linkme(crate = ::otai::__private::linkme)]
         #[doc(hidden)]
-        static #static_name: ::otai::plugin::PluginEntry = ::otai::plugin::PluginEntry {
-            package_name: ::core::env!("CARGO_PKG_NAME"),
-            package_version: ::core::env!("CARGO_PKG_VERSION"),
-            explicit_prefix: #prefix,
-            factory: #factory,
+        static #static_name: ::otai::plugin::PluginEntry = {
+            // Typed first, so a factory of the wrong signature is reported against the
+            // plugin's own function rather than inside the entry constructor.
+            const FACTORY: ::otai::plugin::PluginFactory = #factory;
+            ::otai::__private::plugin_entry(
+                ::core::env!("CARGO_PKG_NAME"),
+                ::core::env!("CARGO_PKG_VERSION"),
+                #prefix,
+                FACTORY,
+            )
         };
     })
 }

@@ -36,6 +36,7 @@ impl fmt::Display for Endpoint {
 
 /// A failure of the OTOBO client.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OtoboError {
     /// The server answered with an `Error` object (usually with HTTP 200): wrong
     /// credentials, an unknown queue, missing permissions…
@@ -166,6 +167,7 @@ pub enum OtoboError {
 
 /// Params that cannot work, found when the client is built (offline).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParamsError {
     /// `base_url` is not an absolute http(s) URL.
     #[error("`base_url` `{base_url}` is not usable: {reason}")]

@@ -26,14 +26,16 @@
 //! [`error`] (failure classes), [`retry`] (when to send again), [`service`] (the
 //! `TicketSystem`).
 
-pub mod client;
-pub mod decode;
-pub mod error;
-pub mod mapping;
-pub mod operation;
-pub mod params;
-pub mod retry;
-pub mod service;
+// The API of this crate is its root: the plugin, the service and its params, the REST client
+// with its errors, and the wire model the client speaks (`wire`). The rest is internal.
+mod client;
+mod decode;
+mod error;
+mod mapping;
+mod operation;
+mod params;
+mod retry;
+mod service;
 pub mod wire;
 
 #[cfg(feature = "fake-server")]

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use schemars::gen::SchemaSettings;
+use schemars::generate::SchemaSettings;
 use serde::Serialize;
 
 use crate::injectable::InjectableKind;
@@ -131,11 +131,7 @@ pub(crate) fn describe(
 pub(crate) fn params_of(injectable: &RegisteredInjectable) -> Vec<Param> {
     let mut gen = SchemaSettings::draft07().into_generator();
     let schema = injectable.descriptor().params_schema(&mut gen);
-    let definitions: Map<String, Value> = gen
-        .definitions()
-        .iter()
-        .map(|(name, schema)| (name.clone(), to_value(schema)))
-        .collect();
+    let definitions: Map<String, Value> = gen.take_definitions(true);
     let schema = to_value(&schema);
     let root = resolve(&schema, &definitions);
     let required: Vec<&str> = root

@@ -7,12 +7,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
 use super::listen::Listener;
 use super::{EXIT_FAILED, EXIT_INVALID, EXIT_UNAVAILABLE};
 use crate::engine::work::{DecisionsFile, JournalOpening, Partition, WorkOptions};
-use crate::engine::{Pipeline, RunControl, TraceSink};
+use crate::engine::{Pipeline, RunControl, Shutdown, TraceSink};
 use crate::pipe::PipeResult;
 
 /// Options of `otai run`.
@@ -98,10 +96,10 @@ pub(crate) fn run(args: &RunArgs, log_json: bool) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let shutdown = CancellationToken::new();
+    let shutdown = Shutdown::new();
     let mut control = RunControl::builder()
         .once(args.once || args.until_idle)
-        .shutdown_token(shutdown.clone());
+        .shutdown(shutdown.clone());
     let listener = args.listen.map(|_| {
         let secret = loaded.config().infrastructure.listen.trigger_secret.clone();
         let listener = Listener::new(&pipeline, secret, shutdown.clone());
@@ -358,13 +356,13 @@ fn summary(result: &PipeResult) -> String {
 /// Requests a clean stop on SIGINT or SIGTERM: no new cycle or item starts, those in flight
 /// get `grace` to finish; then the process exits 0 (what is left unfinished is in the
 /// journal). A second signal exits at once with 130.
-async fn stop_on_signal(shutdown: CancellationToken, grace: Duration) {
+async fn stop_on_signal(shutdown: Shutdown, grace: Duration) {
     next_signal().await;
     tracing::info!(
         "stop requested; letting the work in flight finish (at most {}; signal again to abort)",
         humantime::format_duration(grace)
     );
-    shutdown.cancel();
+    shutdown.request();
     tokio::select! {
         () = tokio::time::sleep(grace) => {
             tracing::warn!(

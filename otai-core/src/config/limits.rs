@@ -5,7 +5,7 @@
 //! 20 s to reject; and it expands aliases before anything can count them, so a few thousand
 //! aliases of one large anchor make millions of nodes. Configs are therefore checked before
 //! that parser sees them: their size ([`MAX_CONFIG_BYTES`]) first, then, in the position scan
-//! (`yaml-rust2`, one linear pass, see [`Shape`]), their nesting depth ([`MAX_NESTING`]), their
+//! (`yaml-rust2`, one linear pass, see `Shape`), their nesting depth ([`MAX_NESTING`]), their
 //! node count ([`MAX_NODES`]) and what their aliases add ([`MAX_ALIAS_NODES`]). Where that
 //! scan stops early at a syntax error, a rough bracket count of the whole text stands in for
 //! the depth, so no text reaches the value parser nested deeper than [`MAX_NESTING`]. Real

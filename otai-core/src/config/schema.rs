@@ -1,8 +1,8 @@
 //! `otai schema`: a JSON Schema of the whole config, with every registered injectable's params,
 //! so editors can validate and complete config files.
 
-use schemars::gen::{SchemaGenerator, SchemaSettings};
-use schemars::schema::Schema;
+use schemars::generate::SchemaSettings;
+use schemars::{Schema, SchemaGenerator};
 use serde_json::json;
 
 use super::model::Infrastructure;
@@ -88,11 +88,7 @@ pub fn config_schema(registry: &ComponentRegistry) -> Value {
         }
     }
 
-    let mut definitions: Map<String, Value> = gen
-        .definitions()
-        .iter()
-        .map(|(name, schema)| (name.clone(), schema_value(schema.clone())))
-        .collect();
+    let mut definitions: Map<String, Value> = gen.take_definitions(true);
     definitions.insert("Pipe".into(), one_of(pipes));
     definitions.insert("Service".into(), one_of(services));
     definitions.insert(
@@ -163,7 +159,7 @@ fn one_of(entries: Vec<Value>) -> Value {
 }
 
 fn schema_value(schema: Schema) -> Value {
-    serde_json::to_value(schema).unwrap_or(Value::Null)
+    schema.to_value()
 }
 
 /// The schema itself rather than a `$ref` to it, so nested pipe fields can be added.
@@ -175,10 +171,7 @@ fn inline(gen: &SchemaGenerator, schema: Schema) -> Value {
         .and_then(|reference| reference.strip_prefix("#/definitions/"))
         .and_then(|name| gen.definitions().get(name))
         .cloned();
-    match target {
-        Some(schema) => schema_value(schema),
-        None => value,
-    }
+    target.unwrap_or(value)
 }
 
 /// The schema, pretty-printed.

@@ -23,4 +23,4 @@ pub use spec::{
 };
 pub use trace::TraceSink;
 
-pub use crate::pipe::{RunControl, RunControlBuilder};
+pub use crate::pipe::{RunControl, RunControlBuilder, Shutdown};

@@ -134,7 +134,7 @@ type PipeConstructor =
     Arc<dyn Fn(&mut BuildContext<'_>) -> Result<Box<dyn ErasedPipe>, BuildError> + Send + Sync>;
 type ServiceConstructor =
     Arc<dyn Fn(&Value, &BuildContext<'_>) -> Result<ServiceInstance, BuildError> + Send + Sync>;
-type SchemaFn = fn(&mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema;
+type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 
 #[derive(Clone)]
 pub(crate) enum Constructor {
@@ -339,10 +339,7 @@ impl InjectableDescriptor {
     }
 
     /// The JSON Schema of the params type.
-    pub fn params_schema(
-        &self,
-        gen: &mut schemars::gen::SchemaGenerator,
-    ) -> schemars::schema::Schema {
+    pub fn params_schema(&self, gen: &mut schemars::SchemaGenerator) -> schemars::Schema {
         (self.params_schema)(gen)
     }
 }

@@ -7,34 +7,43 @@
 //! is, and literal evaluation applies only where the param's type wants a value (a number, a
 //! list, a map, anything), so configurations that rely on it keep working.
 
-use schemars::gen::{SchemaGenerator, SchemaSettings};
-use schemars::schema::{InstanceType, RootSchema, Schema, SchemaObject, SingleOrVec};
+use schemars::generate::SchemaSettings;
+use schemars::{Schema, SchemaGenerator};
 
 use crate::path::{ConfigPath, Segment};
+use crate::value::{Map, Value};
 
 /// How many `$ref`/`allOf` hops a lookup follows before it gives up (a recursive type).
 const MAX_HOPS: usize = 64;
+
+/// The keywords that combine schemas: a param behind one of them is not plain text.
+const COMBINATORS: [&str; 7] = ["allOf", "anyOf", "oneOf", "not", "if", "then", "else"];
 
 /// The text params of one params type.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextParams {
     /// The params type's schema; `None` when every param is read as a value.
-    root: Option<RootSchema>,
+    root: Option<Root>,
+}
+
+/// A params schema with the definitions its `$ref`s point at.
+#[derive(Debug, Clone)]
+struct Root {
+    schema: Value,
+    definitions: Map<String, Value>,
 }
 
 impl TextParams {
     /// Reads the params schema `schema_of` generates.
     pub(crate) fn from_schema(schema_of: impl FnOnce(&mut SchemaGenerator) -> Schema) -> Self {
         let mut gen = SchemaSettings::draft07().into_generator();
-        let schema = schema_of(&mut gen);
-        let definitions = gen.take_definitions();
-        let schema = match schema {
-            Schema::Object(object) => object,
-            Schema::Bool(_) => return Self::default(),
-        };
+        let schema = schema_of(&mut gen).to_value();
+        let definitions = gen.take_definitions(true);
+        if !schema.is_object() {
+            return Self::default();
+        }
         Self {
-            root: Some(RootSchema {
-                meta_schema: None,
+            root: Some(Root {
                 schema,
                 definitions,
             }),
@@ -53,82 +62,72 @@ impl TextParams {
         let Some(root) = &self.root else {
             return false;
         };
-        let mut schema = match self.resolve(&root.schema) {
-            Some(schema) => schema,
-            None => return false,
+        let Some(mut schema) = root.resolve(&root.schema) else {
+            return false;
         };
         for segment in path.segments() {
             let child = match segment {
-                Segment::Key(key) => schema.object.as_ref().and_then(|object| {
-                    object
-                        .properties
-                        .get(key.as_str())
-                        .or(object.additional_properties.as_deref())
-                }),
-                Segment::Index(index) => {
-                    schema.array.as_ref().and_then(|array| match &array.items {
-                        Some(SingleOrVec::Single(item)) => Some(item.as_ref()),
-                        Some(SingleOrVec::Vec(items)) => items.get(*index),
-                        None => None,
-                    })
-                }
+                Segment::Key(key) => schema
+                    .get("properties")
+                    .and_then(|properties| properties.get(key.as_str()))
+                    .or_else(|| schema.get("additionalProperties")),
+                Segment::Index(index) => match schema.get("items") {
+                    Some(Value::Array(items)) => items.get(*index),
+                    Some(item) => Some(item),
+                    None => schema
+                        .get("prefixItems")
+                        .and_then(|items| items.get(*index)),
+                },
             };
-            schema = match child.and_then(|child| self.resolve_schema(child)) {
+            schema = match child.and_then(|child| root.resolve(child)) {
                 Some(next) => next,
                 None => return false,
             };
         }
         is_string_only(schema)
     }
+}
 
+impl Root {
     /// `schema` with its references followed: a `$ref`, or an `allOf` of one schema (how
-    /// schemars attaches a doc comment to a referenced type).
-    fn resolve<'a>(&'a self, mut schema: &'a SchemaObject) -> Option<&'a SchemaObject> {
+    /// schemars attaches a doc comment to a referenced type). `None` for a boolean schema or
+    /// a reference that leads nowhere.
+    fn resolve<'a>(&'a self, mut schema: &'a Value) -> Option<&'a Value> {
         for _ in 0..MAX_HOPS {
-            if let Some(reference) = &schema.reference {
+            let object = schema.as_object()?;
+            if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
                 let name = reference.rsplit('/').next()?;
-                schema = match self.root.as_ref()?.definitions.get(name)? {
-                    Schema::Object(object) => object,
-                    Schema::Bool(_) => return None,
-                };
+                schema = self.definitions.get(name)?;
                 continue;
             }
-            let single = schema
-                .subschemas
-                .as_ref()
-                .and_then(|subs| subs.all_of.as_ref())
-                .filter(|all| all.len() == 1 && schema.instance_type.is_none());
+            let single = object
+                .get("allOf")
+                .and_then(Value::as_array)
+                .filter(|all| all.len() == 1 && !object.contains_key("type"));
             match single.and_then(|all| all.first()) {
-                Some(Schema::Object(object)) => schema = object,
-                Some(Schema::Bool(_)) => return None,
+                Some(next) => schema = next,
                 None => return Some(schema),
             }
         }
         None
     }
-
-    fn resolve_schema<'a>(&'a self, schema: &'a Schema) -> Option<&'a SchemaObject> {
-        match schema {
-            Schema::Object(object) => self.resolve(object),
-            Schema::Bool(_) => None,
-        }
-    }
 }
 
 /// Whether `schema` admits strings and nothing else but null.
-fn is_string_only(schema: &SchemaObject) -> bool {
-    if schema.subschemas.is_some() {
+fn is_string_only(schema: &Value) -> bool {
+    if COMBINATORS
+        .iter()
+        .any(|keyword| schema.get(keyword).is_some())
+    {
         return false;
     }
-    match &schema.instance_type {
-        Some(SingleOrVec::Single(kind)) => **kind == InstanceType::String,
-        Some(SingleOrVec::Vec(kinds)) => {
-            kinds.contains(&InstanceType::String)
-                && kinds
-                    .iter()
-                    .all(|kind| matches!(kind, InstanceType::String | InstanceType::Null))
+    match schema.get("type") {
+        Some(Value::String(kind)) => kind == "string",
+        Some(Value::Array(kinds)) => {
+            kinds.iter().any(|kind| kind == "string")
+                && kinds.iter().all(|kind| kind == "string" || kind == "null")
         }
-        None => false,
+        _ => false,
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
+use tokio::sync::watch;
 
 use super::triggers::TriggerBus;
 use crate::pipe::PipeResult;
@@ -21,6 +21,56 @@ pub trait PipeObserver: Send + Sync {
     /// exception). The default ignores it.
     fn cycle_finished(&self, result: Option<&PipeResult>, elapsed: Duration) {
         let _ = (result, elapsed);
+    }
+}
+
+/// A stop request, shared by its clones: one side calls [`Shutdown::request`] (a signal
+/// handler, `POST /shutdown`, a test), the run sees it through its [`RunControl`].
+///
+/// Our own type rather than a foreign one (such as `tokio_util`'s `CancellationToken`), so that
+/// the plugin API does not tie a 1.x plugin to another crate's major version.
+///
+/// ```
+/// let shutdown = otai::pipe::Shutdown::new();
+/// let control = otai::pipe::RunControl::builder().shutdown(shutdown.clone()).build();
+/// assert!(!control.is_shutdown_requested());
+/// shutdown.request();
+/// assert!(control.is_shutdown_requested());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    state: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shutdown {
+    /// A request not made yet.
+    pub fn new() -> Self {
+        Self {
+            state: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Requests the stop; every clone sees it. Requesting twice is harmless.
+    pub fn request(&self) {
+        self.state.send_replace(true);
+    }
+
+    /// The stop was requested.
+    pub fn is_requested(&self) -> bool {
+        *self.state.borrow()
+    }
+
+    /// Completes when the stop is requested (at once if it was already).
+    pub async fn requested(&self) {
+        let mut receiver = self.state.subscribe();
+        // The sender lives in `self`, so the wait cannot end with a closed channel.
+        let _ = receiver.wait_for(|requested| *requested).await;
     }
 }
 
@@ -45,7 +95,7 @@ pub struct RunControl {
 #[derive(Debug)]
 struct Inner {
     once: bool,
-    shutdown: CancellationToken,
+    shutdown: Shutdown,
     observers: Observers,
     work: Option<Arc<dyn WorkTracker>>,
     triggers: Arc<TriggerBus>,
@@ -55,7 +105,7 @@ impl Default for Inner {
     fn default() -> Self {
         Self {
             once: false,
-            shutdown: CancellationToken::new(),
+            shutdown: Shutdown::new(),
             observers: Observers(Vec::new()),
             work: None,
             triggers: Arc::default(),
@@ -86,17 +136,17 @@ impl RunControl {
 
     /// Asks the run to stop after the cycle in flight.
     pub fn request_shutdown(&self) {
-        self.inner.shutdown.cancel();
+        self.inner.shutdown.request();
     }
 
     /// A stop was requested.
     pub fn is_shutdown_requested(&self) -> bool {
-        self.inner.shutdown.is_cancelled()
+        self.inner.shutdown.is_requested()
     }
 
     /// Completes when a stop is requested; for sleeping orchestrators.
     pub async fn shutdown_requested(&self) {
-        self.inner.shutdown.cancelled().await;
+        self.inner.shutdown.requested().await;
     }
 
     /// Sleeps for `duration`, waking early when a stop is requested. Returns `false` when it
@@ -104,7 +154,7 @@ impl RunControl {
     pub async fn sleep(&self, duration: std::time::Duration) -> bool {
         tokio::select! {
             () = tokio::time::sleep(duration) => true,
-            () = self.inner.shutdown.cancelled() => false,
+            () = self.inner.shutdown.requested() => false,
         }
     }
 
@@ -115,7 +165,7 @@ impl RunControl {
         tokio::select! {
             () = tokio::time::sleep(duration) => true,
             () = self.inner.triggers.requested() => true,
-            () = self.inner.shutdown.cancelled() => false,
+            () = self.inner.shutdown.requested() => false,
         }
     }
 
@@ -144,8 +194,8 @@ impl RunControl {
         }
     }
 
-    /// Tells every observer that a pipe finished.
-    pub fn pipe_finished(
+    /// Tells every observer that a pipe finished (the pipe node does, after each run).
+    pub(crate) fn pipe_finished(
         &self,
         pipe_id: &str,
         use_key: &str,
@@ -170,7 +220,7 @@ impl RunControl {
 #[derive(Default)]
 pub struct RunControlBuilder {
     once: bool,
-    shutdown: Option<CancellationToken>,
+    shutdown: Option<Shutdown>,
     observers: Vec<Arc<dyn PipeObserver>>,
     triggers: Option<Arc<TriggerBus>>,
 }
@@ -191,14 +241,14 @@ impl RunControlBuilder {
         self
     }
 
-    /// Uses an existing token, e.g. one cancelled by a signal handler.
-    pub fn shutdown_token(mut self, token: CancellationToken) -> Self {
-        self.shutdown = Some(token);
+    /// Uses an existing stop request, e.g. one a signal handler makes.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
         self
     }
 
-    /// Tells `observer` about every executed pipe (a [`crate::engine::TraceSink`] writes a
-    /// trace file).
+    /// Tells `observer` about every executed pipe (the engine's `TraceSink` writes a trace
+    /// file).
     pub fn observer(mut self, observer: impl PipeObserver + 'static) -> Self {
         self.observers.push(Arc::new(observer));
         self
@@ -227,5 +277,44 @@ impl RunControlBuilder {
                 triggers: self.triggers.unwrap_or_default(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{RunControl, Shutdown};
+
+    #[tokio::test]
+    async fn a_stop_request_wakes_every_waiter_and_stays_requested() {
+        let shutdown = Shutdown::new();
+        let control = RunControl::builder().shutdown(shutdown.clone()).build();
+        let waiter = tokio::spawn({
+            let control = control.clone();
+            async move { control.sleep(Duration::from_secs(3600)).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!control.is_shutdown_requested());
+        shutdown.request();
+        assert!(
+            !waiter.await.unwrap(),
+            "the sleep ends early because of the request"
+        );
+        // Asked again, or asked after the request: completes at once.
+        shutdown.request();
+        control.shutdown_requested().await;
+        Shutdown::clone(&shutdown).requested().await;
+        assert!(shutdown.is_requested() && control.is_shutdown_requested());
+    }
+
+    #[tokio::test]
+    async fn a_control_without_a_given_request_has_its_own() {
+        let control = RunControl::new();
+        let other = RunControl::new();
+        control.request_shutdown();
+        assert!(control.is_shutdown_requested());
+        assert!(!other.is_shutdown_requested());
+        assert!(other.sleep(Duration::from_millis(1)).await);
     }
 }

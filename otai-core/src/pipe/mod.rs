@@ -9,7 +9,7 @@ mod triggers;
 use std::fmt;
 
 pub use context::PipeContext;
-pub use control::{PipeObserver, RunControl, RunControlBuilder};
+pub use control::{PipeObserver, RunControl, RunControlBuilder, Shutdown};
 pub use node::{PipeNode, PreparedParams};
 pub use result::{PipeResult, PipeState};
 pub use triggers::{FireError, TriggerBus};

@@ -13,8 +13,14 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-/// Requests to fire trigger pipes, shared by the listener and the run; see the
-/// [module docs](self).
+/// Requests to fire trigger pipes from outside the pipeline (`POST /trigger/<id>` of `otai run
+/// --listen`), shared by the listener and the run.
+///
+/// The listener [fires](TriggerBus::fire) a trigger by its pipe id; the orchestrator, which
+/// sleeps between cycles, [wakes up](TriggerBus::requested) and runs the next cycle; the
+/// trigger pipe with that id [takes](TriggerBus::take) the request and fires although its
+/// interval has not elapsed. Requests for one trigger that arrive before it runs again count
+/// as one.
 #[derive(Debug, Default)]
 pub struct TriggerBus {
     /// The ids of the pipes that can be fired (those whose [`crate::Pipe::is_trigger`] says

@@ -1,15 +1,15 @@
 //! The plugin contract: what a plugin crate provides and how it is found at startup.
 //!
 //! A plugin is a crate named `otai-*` holding one type that implements [`Plugin`] and carries
-//! `#[otai::plugin]`. The attribute places a [`PluginEntry`] in the [`PLUGINS`] distributed
-//! slice at compile time; [`crate::registry::ComponentRegistry::from_linked`] walks that slice
-//! once at startup. Nothing is discovered at run time and nothing is loaded dynamically.
+//! `#[otai::plugin]`. The attribute places a [`PluginEntry`] in a distributed slice at compile
+//! time; the engine's registry (`ComponentRegistry::from_linked`, feature `engine`) walks that
+//! slice once at startup. Nothing is discovered at run time and nothing is loaded dynamically.
 //!
 //! **Compatibility** between a plugin and the core is Cargo's semver resolution: a plugin that
 //! depends on `otai-core = "1"` is compiled against the very `otai-core` the binary links
 //! (Cargo unifies all 1.x requirements into one version). A plugin built for another major
 //! version brings a second `otai-core` into the binary; that is detected at startup
-//! ([`crate::registry::RegistryError::TwoCores`]) and by `cargo xtask lint-plugins`.
+//! (the registry's `RegistryError::TwoCores`) and by `cargo xtask lint-plugins`.
 
 use crate::app_config::AppConfig;
 use crate::injectable::InjectableDescriptor;
@@ -96,19 +96,38 @@ impl PluginError {
 pub type PluginFactory = fn(&AppConfig) -> Result<Box<dyn Plugin>, PluginError>;
 
 /// One linked plugin, as recorded at compile time by `#[otai::plugin]`.
+///
+/// Only the attribute makes entries (it checks the package name and the prefix when the plugin
+/// crate compiles); the fields are read through the accessors.
 #[derive(Debug, Clone, Copy)]
 pub struct PluginEntry {
-    /// Package name of the plugin crate (`CARGO_PKG_NAME` expanded in that crate).
-    pub package_name: &'static str,
-    /// Package version of the plugin crate.
-    pub package_version: &'static str,
-    /// Registry prefix stated explicitly with `#[otai::plugin(prefix = "…")]`.
-    pub explicit_prefix: Option<&'static str>,
-    /// Creates the plugin.
-    pub factory: PluginFactory,
+    package_name: &'static str,
+    package_version: &'static str,
+    explicit_prefix: Option<&'static str>,
+    factory: PluginFactory,
 }
 
 impl PluginEntry {
+    /// Package name of the plugin crate (`CARGO_PKG_NAME` expanded in that crate).
+    pub fn package_name(&self) -> &'static str {
+        self.package_name
+    }
+
+    /// Package version of the plugin crate.
+    pub fn package_version(&self) -> &'static str {
+        self.package_version
+    }
+
+    /// Registry prefix stated explicitly with `#[otai::plugin(prefix = "…")]`.
+    pub fn explicit_prefix(&self) -> Option<&'static str> {
+        self.explicit_prefix
+    }
+
+    /// Creates the plugin (what the registry does once at startup).
+    pub fn create(&self, config: &AppConfig) -> Result<Box<dyn Plugin>, PluginError> {
+        (self.factory)(config)
+    }
+
     /// The registry prefix: the explicit one, or the one derived from the package name.
     pub fn prefix(&self) -> Option<String> {
         match self.explicit_prefix {
@@ -118,13 +137,22 @@ impl PluginEntry {
     }
 }
 
-/// Every plugin linked into this binary. Filled at compile time by `#[otai::plugin]`.
-///
-/// Read it through [`crate::registry::ComponentRegistry::from_linked`], which turns a
-/// duplicate-slice situation (two incompatible `otai-core` versions in one binary) into an
-/// error instead of a panic.
-#[linkme::distributed_slice]
-pub static PLUGINS: [PluginEntry];
+/// Makes an entry; emitted by `#[otai::plugin]` (through `otai::__private`), and used by this
+/// crate's tests. Not a public API: it skips the checks the attribute makes.
+#[doc(hidden)]
+pub const fn entry(
+    package_name: &'static str,
+    package_version: &'static str,
+    explicit_prefix: Option<&'static str>,
+    factory: PluginFactory,
+) -> PluginEntry {
+    PluginEntry {
+        package_name,
+        package_version,
+        explicit_prefix,
+        factory,
+    }
+}
 
 /// Boxes a plugin type's constructor as a [`PluginFactory`]; used by `#[otai::plugin]`.
 #[doc(hidden)]

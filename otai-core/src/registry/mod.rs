@@ -5,10 +5,11 @@ pub(crate) mod suggest;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::__private::PLUGINS;
 use crate::app_config::AppConfig;
 use crate::injectable::{InjectableDescriptor, InjectableKind};
 use crate::plugin::naming::{registry_key, registry_prefix, validate_prefix};
-use crate::plugin::{Plugin, PluginEntry, PluginError, PLUGINS};
+use crate::plugin::{Plugin, PluginEntry, PluginError};
 
 /// A linked plugin as the registry knows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -168,7 +169,7 @@ impl ComponentRegistry {
     pub fn from_entries(entries: &[PluginEntry], app: &AppConfig) -> Result<Self, RegistryErrors> {
         let mut builder = RegistryBuilder::default();
         let mut sorted: Vec<&PluginEntry> = entries.iter().collect();
-        sorted.sort_by_key(|entry| entry.package_name);
+        sorted.sort_by_key(|entry| entry.package_name());
         for entry in sorted {
             builder.add_entry(entry, app);
         }
@@ -250,16 +251,16 @@ pub struct RegistryBuilder {
 impl RegistryBuilder {
     /// Adds a linked plugin entry: creates the plugin and registers its injectables.
     pub fn add_entry(&mut self, entry: &PluginEntry, app: &AppConfig) -> &mut Self {
-        match (entry.factory)(app) {
+        match entry.create(app) {
             Ok(plugin) => self.add_plugin_as(
-                entry.package_name,
-                entry.package_version,
-                entry.explicit_prefix,
+                entry.package_name(),
+                entry.package_version(),
+                entry.explicit_prefix(),
                 plugin.as_ref(),
             ),
             Err(source) => {
                 self.errors.push(RegistryError::Refused {
-                    package: entry.package_name.to_owned(),
+                    package: entry.package_name().to_owned(),
                     source,
                 });
                 self

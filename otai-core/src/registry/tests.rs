@@ -61,13 +61,13 @@ fn echo_twice() -> Vec<InjectableDescriptor> {
     ]
 }
 
-fn entry(package: &'static str) -> PluginEntry {
-    PluginEntry {
-        package_name: package,
-        package_version: "1.2.3",
-        explicit_prefix: None,
-        factory: |_| Ok(Box::new(ListPlugin(echo_only))),
-    }
+/// An entry as `#[otai::plugin]` would emit it.
+fn entry_with(
+    package: &'static str,
+    explicit_prefix: Option<&'static str>,
+    factory: crate::plugin::PluginFactory,
+) -> PluginEntry {
+    crate::plugin::entry(package, "1.2.3", explicit_prefix, factory)
 }
 
 #[test]
@@ -137,20 +137,20 @@ fn packages_without_the_otai_prefix_are_rejected() {
 
 #[test]
 fn explicit_prefixes_are_used() {
-    let mut acme = entry("acme-app");
-    acme.explicit_prefix = Some("acme");
+    let acme = entry_with("acme-app", Some("acme"), |_| {
+        Ok(Box::new(ListPlugin(echo_only)))
+    });
     let registry = ComponentRegistry::from_entries(&[acme], &AppConfig::new()).unwrap();
     assert!(registry.get("acme:EchoPipe").is_ok());
 }
 
 #[test]
 fn refusing_factories_show_their_message_verbatim_and_keep_it_as_the_source() {
-    let mut licensed = entry("otai-licensed");
-    licensed.factory = |_| {
+    let licensed = entry_with("otai-licensed", None, |_| {
         Err(PluginError::refused(
             "Valid license key required. Set ACME_LICENSE_KEY.",
         ))
-    };
+    });
     let errors = ComponentRegistry::from_entries(&[licensed], &AppConfig::new()).unwrap_err();
     assert_eq!(
         errors.to_string(),
@@ -162,11 +162,12 @@ fn refusing_factories_show_their_message_verbatim_and_keep_it_as_the_source() {
 
 #[test]
 fn factories_see_the_application_environment() {
-    let mut licensed = entry("otai-licensed");
-    licensed.factory = |app| match app.env("OTAI_TEST_LICENCE").as_deref() {
-        Some("valid") => Ok(Box::new(ListPlugin(echo_only))),
-        _ => Err(PluginError::refused("no licence")),
-    };
+    let licensed = entry_with("otai-licensed", None, |app| {
+        match app.env("OTAI_TEST_LICENCE").as_deref() {
+            Some("valid") => Ok(Box::new(ListPlugin(echo_only))),
+            _ => Err(PluginError::refused("no licence")),
+        }
+    });
     let app = AppConfig::new().with_env_fallback([("OTAI_TEST_LICENCE", "valid")]);
     assert!(ComponentRegistry::from_entries(&[licensed], &app).is_ok());
     assert!(ComponentRegistry::from_entries(&[licensed], &AppConfig::new()).is_err());
@@ -174,10 +175,10 @@ fn factories_see_the_application_environment() {
 
 #[test]
 fn every_problem_is_reported_together() {
-    let mut refused = entry("otai-a");
-    refused.factory = |_| Err(PluginError::refused("no"));
-    let mut bad_prefix = entry("otai-b");
-    bad_prefix.explicit_prefix = Some("Not Kebab");
+    let refused = entry_with("otai-a", None, |_| Err(PluginError::refused("no")));
+    let bad_prefix = entry_with("otai-b", Some("Not Kebab"), |_| {
+        Ok(Box::new(ListPlugin(echo_only)))
+    });
     let errors =
         ComponentRegistry::from_entries(&[refused, bad_prefix], &AppConfig::new()).unwrap_err();
     assert_eq!(errors.0.len(), 2);

@@ -192,6 +192,7 @@ pub struct FakeOtobo {
 
 /// Why a fake server could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// The seed names a queue (priority…) that is not in its lists, or repeats an id.
     #[error(transparent)]

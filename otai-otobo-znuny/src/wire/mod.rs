@@ -13,6 +13,9 @@ pub use request::{
     TicketGetRequest, TicketSearchRequest, TicketUpdateRequest, WireId,
 };
 pub(crate) use request::{Authenticated, Credentials};
+
+/// The timestamp of the wire model (`Created`, `Changed`), and why one could not be read.
+pub use crate::decode::{InvalidTimestamp, Timestamp};
 pub use response::{
     Article, DynamicField, ErrorDetail, MutationResponse, SearchResponse, Ticket, TicketGetResponse,
 };

@@ -78,6 +78,16 @@ fn member(package: &Package) -> Result<Member, String> {
         depends_on_core: package.dependencies.iter().any(|dependency| {
             dependency.name == CORE_PACKAGE && dependency.kind == DependencyKind::Normal
         }),
+        core_features: package
+            .dependencies
+            .iter()
+            .filter(|dependency| {
+                dependency.name == CORE_PACKAGE
+                    && dependency.kind == DependencyKind::Normal
+                    && !dependency.optional
+            })
+            .flat_map(|dependency| dependency.features.iter().cloned())
+            .collect(),
         fixture: otai_metadata(package, "fixture") == Some(&serde_json::Value::Bool(true)),
         not_a_plugin: otai_metadata(package, "plugin") == Some(&serde_json::Value::Bool(false)),
         plugin_attributes: attributes,

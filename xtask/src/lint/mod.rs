@@ -14,6 +14,11 @@
 //!    crate otai_<name>;` — a crate nothing references is dropped by the linker and its plugin
 //!    vanishes silently.
 //!
+//! 5. its (non-optional) dependency on `otai-core` enables none of the engine side's features
+//!    (`engine`, `cli`, `testing`): a plugin needs the plugin API only, and every crate that
+//!    depends on it would compile the engine too. Tests enable `testing` as a dev-dependency;
+//!    a binary the plugin ships enables `cli` through a feature of the plugin.
+//!
 //! Checks 3 and 4 are skipped for fixtures (`[package.metadata.otai] fixture = true`): test-only
 //! plugins that the thin binary never ships. Finally the resolved dependency graph (all
 //! features) must hold exactly one `otai-core`: a plugin built against another one would make
@@ -57,6 +62,8 @@ pub struct Member {
     pub lib_name: Option<String>,
     /// It has a normal (not dev, not build) dependency on `otai-core`.
     pub depends_on_core: bool,
+    /// The features its non-optional normal dependency on `otai-core` enables.
+    pub core_features: Vec<String>,
     /// `[package.metadata.otai] fixture = true`: a test-only plugin.
     pub fixture: bool,
     /// `[package.metadata.otai] plugin = false`: named `otai-*` but not a plugin.
@@ -239,6 +246,8 @@ fn check_member(member: &Member, root: Option<&RootPackage>, report: &mut Report
         ));
     }
 
+    check_core_features(member, report);
+
     if member.fixture {
         report.fixtures.push(member.name.clone());
         return;
@@ -252,6 +261,30 @@ fn check_member(member: &Member, root: Option<&RootPackage>, report: &mut Report
             "the workspace has no root package (the thin binary) to select and link this plugin",
             "add the thin binary as the workspace's root package, or mark this crate as a test fixture: [package.metadata.otai] fixture = true",
         )),
+    }
+}
+
+/// The features of `otai-core` that bring the engine side; a plugin's own dependency names none.
+pub const ENGINE_FEATURES: [&str; 3] = ["engine", "cli", "testing"];
+
+/// Check 5: the plugin depends on the plugin API only.
+fn check_core_features(member: &Member, report: &mut Report) {
+    for feature in member
+        .core_features
+        .iter()
+        .filter(|feature| ENGINE_FEATURES.contains(&feature.as_str()))
+    {
+        report.problems.push(Problem::new(
+            &member.name,
+            format!(
+                "its dependency on otai-core enables `{feature}`, so the plugin and every crate that depends on it compile the engine (config loader, registry, {})",
+                if feature == "cli" { "command line" } else { "journal" }
+            ),
+            format!(
+                "depend on the plugin API alone: otai-core = \"1.0\" (no features). Tests: enable `testing` under [dev-dependencies]. A binary the plugin ships: a feature of the plugin, e.g. [features] cli = [\"otai-core/cli\"], with required-features = [\"cli\"] on the [[bin]]{}",
+                if feature == "engine" { "; an application that embeds the engine is not a plugin: [package.metadata.otai] plugin = false" } else { "" }
+            ),
+        ));
     }
 }
 

@@ -557,3 +557,21 @@ fn this_workspace_passes_the_lint() {
     }
     assert!(report.fixtures.contains(&"otai-fixture-plugin".to_owned()));
 }
+
+#[test]
+fn a_plugin_depends_on_the_plugin_api_without_the_engine() {
+    let mut heavy = plugin("otai-heavy");
+    heavy.fixture = true;
+    heavy.core_features = vec!["cli".to_owned(), "serde-extra".to_owned()];
+    let mut light = plugin("otai-light");
+    light.fixture = true;
+    let workspace = Workspace {
+        members: vec![heavy, light],
+        root: None,
+        cores: vec![core("1.0.0", &["otai-heavy", "otai-light"])],
+    };
+    let problem = only_problem(&workspace);
+    assert_eq!(problem.krate, "otai-heavy");
+    assert!(problem.message.contains("enables `cli`"), "{problem}");
+    assert!(problem.fix.contains("[dev-dependencies]"), "{problem}");
+}

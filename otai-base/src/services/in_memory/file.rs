@@ -18,6 +18,7 @@ pub(crate) enum Format {
 
 /// Why a ticket file could not be read or written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TicketFileError {
     /// The extension names no known format.
     #[error("{path}: unknown ticket file format; use .json, .jsonl, .ndjson, .yaml or .yml")]

@@ -50,6 +50,7 @@ pub struct InMemoryTicketSystemParams {
 
 /// Why the store could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InMemoryError {
     /// A seed file could not be read.
     #[error(transparent)]

@@ -26,11 +26,10 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
 use crate::engine::work::WorkEvents;
 use crate::engine::Pipeline;
-use crate::pipe::{PipeObserver, TriggerBus};
+use crate::pipe::{PipeObserver, Shutdown, TriggerBus};
 use crate::secret::Secret;
 
 pub(crate) use metrics::MetricsSink;
@@ -46,7 +45,7 @@ pub(crate) struct Shared {
     triggers: Arc<TriggerBus>,
     trigger_secret: Option<Secret>,
     started: AtomicBool,
-    shutdown: CancellationToken,
+    shutdown: Shutdown,
 }
 
 /// The listener's parts, made before the run is configured: the metrics sink and the
@@ -61,7 +60,7 @@ impl Listener {
     pub(crate) fn new(
         pipeline: &Pipeline,
         trigger_secret: Option<Secret>,
-        shutdown: CancellationToken,
+        shutdown: Shutdown,
     ) -> Self {
         let triggers = pipeline
             .pipes()

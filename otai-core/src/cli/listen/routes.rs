@@ -77,7 +77,7 @@ fn readiness(shared: &Shared) -> Answer {
             "not ready: the services are starting",
         );
     }
-    if shared.shutdown.is_cancelled() {
+    if shared.shutdown.is_requested() {
         return text(StatusCode::SERVICE_UNAVAILABLE, "not ready: stopping");
     }
     let down = shared.metrics.unreachable();

@@ -233,10 +233,12 @@ rust-version.workspace = true
 license.workspace = true
 repository.workspace = true
 
-# otai-core alone: serde and schemars come through its re-exports.
+# otai-core alone, without features: the plugin API only (no engine, config loader or CLI).
+# serde and schemars come through its re-exports.
 [dependencies]
 otai-core.workspace = true
 
+# `testing` runs pipes through the real engine, so tests (only) compile the engine.
 [dev-dependencies]
 otai-core = {{ workspace = true, features = ["testing"] }}
 tokio.workspace = true
@@ -284,11 +286,13 @@ publish = false
 cli = ["otai-core/cli", "dep:otai-base"]
 
 # The framework, any 1.x from the one this was generated with on: Cargo unifies every
-# plugin's otai-core into one. serde and schemars come through its re-exports.
+# plugin's otai-core into one. Without features it is the plugin API only (no engine, config
+# loader or CLI), so the plugin builds small. serde and schemars come through its re-exports.
 [dependencies]
 otai-core = {core}
 otai-base = {base}
 
+# `testing` runs pipes through the real engine, so tests (only) compile the engine.
 [dev-dependencies]
 otai-core = {core_dev}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
