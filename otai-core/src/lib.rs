@@ -51,7 +51,8 @@
 //!   without the engine's dependencies;
 //! * `registry` (feature `engine`) — the `ComponentRegistry` of every `prefix:Name` key;
 //! * `engine` (feature `engine`) — checking and building a pipeline from its declarations,
-//!   starting its services, running it, tracing it;
+//!   starting its services, running it, tracing it; the work journal in a file with feature
+//!   `journal-file` (which `cli` includes), in memory without;
 //! * `config` (feature `engine`) — configuration files: YAML, `${VAR}`, positions, located
 //!   errors, the schema;
 //! * `cli` (feature `cli`, implies `engine`) — the `otai` command line (with `otai new-plugin`

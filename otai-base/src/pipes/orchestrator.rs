@@ -47,7 +47,7 @@ fn default_always_retry() -> bool {
 /// * A step that panics is an *exception*: it is logged as an error and, with
 ///   `always_retry`, the cycle is retried after `exception_sleep`; otherwise the orchestrator
 ///   returns a failure.
-/// * In once mode ([`otai::engine::RunControl::is_once`]) exactly one cycle runs and its result
+/// * In once mode ([`otai::pipe::RunControl::is_once`]) exactly one cycle runs and its result
 ///   (the union of the step results) is returned.
 ///
 /// Within a cycle each step sees the results of the steps before it and the orchestrator's

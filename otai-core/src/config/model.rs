@@ -96,9 +96,24 @@ impl LoggingConfig {
             return true;
         }
         // A bare word would be read as a target name; a filter says `target=level` or lists.
-        (lower.contains('=') || lower.contains(','))
-            && tracing_subscriber::EnvFilter::try_new(&lower).is_ok()
+        (lower.contains('=') || lower.contains(',')) && filter_is_valid(&lower)
     }
+}
+
+/// Whether `filter` is a filter the CLI's logging takes (`tracing-subscriber`'s `EnvFilter`).
+#[cfg(feature = "cli")]
+fn filter_is_valid(filter: &str) -> bool {
+    tracing_subscriber::EnvFilter::try_new(filter).is_ok()
+}
+
+/// Whether `filter` is a list of `target=level` directives. Without the CLI (a plugin's test
+/// build) the config loader checks the common form with `Targets`, which needs no regex engine;
+/// `EnvFilter`'s span and field filters are accepted only where the CLI is built.
+#[cfg(not(feature = "cli"))]
+fn filter_is_valid(filter: &str) -> bool {
+    filter
+        .parse::<tracing_subscriber::filter::Targets>()
+        .is_ok()
 }
 
 fn default_level() -> String {
@@ -114,4 +129,33 @@ pub enum LogFormat {
     Plain,
     /// One JSON object per line.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoggingConfig;
+
+    fn valid(level: &str) -> bool {
+        LoggingConfig {
+            level: level.to_owned(),
+            ..LoggingConfig::default()
+        }
+        .level_is_valid()
+    }
+
+    #[test]
+    fn levels_and_target_filters_are_valid_and_anything_else_is_not() {
+        for level in [
+            "INFO",
+            "warning",
+            "off",
+            "info,otai=debug",
+            "otai_core=trace",
+        ] {
+            assert!(valid(level), "{level}");
+        }
+        for level in ["verbose", "info,otai=loud", ""] {
+            assert!(!valid(level), "{level}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The classifier's watch: the engine wraps every classification service in one, so that
 //! how long each classification takes, by model, reaches the [`super::WorkEvents`] listeners
-//! (metrics), as the [gate](super::gate) does for ticket systems. It only measures: requests
+//! (metrics), as the gate does for ticket systems. It only measures: requests
 //! pass through unchanged (concurrent ones still meet in a model's micro-batcher).
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use crate::interfaces::{TicketId, TicketSystemError, TicketWrite, UnifiedTicket,
 use crate::pipe::PipeResult;
 use crate::work::{UnitOfWork, WorkTracker};
 
-/// What [`Ledger::configure`] found in the journal.
+/// What configuring the work ([`crate::engine::Pipeline::configure_work`]) found in the journal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct JournalSummary {

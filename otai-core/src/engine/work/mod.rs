@@ -1,13 +1,16 @@
 //! Every ticket completed exactly once: the write gate, the journal and units of work.
 //!
-//! The engine wraps every configured ticket system in a [gate](gate) — the one place all
+//! The engine wraps every configured ticket system in a gate (`gate.rs`) — the one place all
 //! reads and writes pass — and keeps a [`Ledger`] of the tickets in work. Pipes that run
 //! others open *units of work* ([`crate::work::run_unit`]: a runner's run, a for-each item),
 //! and the ledger attributes what happens inside to the unit's tickets:
 //!
-//! * a write is recorded durably in the [journal](journal) before it is sent, so a write
-//!   done is never sent again and one whose outcome got lost is resolved by reading the
-//!   ticket back, also after `kill -9` and a restart;
+//! * a write is recorded in the journal (`journal.rs`) before it is sent — a unit's first
+//!   write to a ticket on disk before it leaves, the later ones with the next durable commit —
+//!   so a write done is never sent again and one whose outcome got lost is resolved by reading
+//!   the ticket back, also after `kill -9` and a restart (where a ticket resumed from the
+//!   journal reads back any write its record does not know, since a crash loses the last
+//!   changes);
 //! * when a unit fails, its ticket (the one it wrote to, else the one it is about, else the
 //!   first it fetched) is *unfinished*: the search that found it hands it out again first
 //!   when it is due (after `retry_after`, doubling per attempt), and meanwhile hands out the
@@ -57,7 +60,8 @@ use crate::interfaces::{ClassificationError, TicketSystemError};
 pub struct WorkOptions {
     /// Send no write; record what would have been written.
     pub dry_run: bool,
-    /// The journal file; `None` keeps it in memory (lost with the process).
+    /// The journal file (needs feature `journal-file`, which `cli` includes: without it,
+    /// configuring one is an error); `None` keeps it in memory (lost with the process).
     pub journal: Option<PathBuf>,
     /// Where decisions go, besides the log (read back by a dry run to skip decided tickets).
     pub decisions: Option<DecisionsFile>,

@@ -11,13 +11,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::interfaces::{TicketId, TicketWrite, UnifiedTicket, WriteReceipt};
 
-const TICKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("tickets");
-const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+#[cfg(any(test, feature = "journal-file"))]
+mod file;
+#[cfg(not(any(test, feature = "journal-file")))]
+#[path = "no_file.rs"]
+mod file;
+
+use file::JournalFile;
 
 /// A ticket of a ticket-system service: `(service id, ticket id)`.
 pub(crate) type TicketKey = (String, String);
@@ -136,110 +140,16 @@ pub enum JournalError {
     },
 }
 
-/// The journal's storage: a redb file, or nothing (memory only).
+/// The journal's storage: a file (feature `journal-file`), or nothing (memory only).
 #[derive(Clone, Default)]
 pub(crate) struct Journal {
     file: Option<Arc<JournalFile>>,
 }
 
-/// An open journal file and the changes waiting for their commit. Dropping the last handle
-/// commits what is still waiting.
-struct JournalFile {
-    db: redb::Database,
-    path: PathBuf,
-    group: Group,
-}
-
-/// A change to the journal, waiting for its commit.
-type Change = Box<dyn FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send>;
-
-/// Group commit. A durable change (an intent that must be on disk before its write is sent)
-/// waits for a commit that fsyncs; redb commits one write transaction at a time, so changes
-/// made while a commit is under way go into the next transaction together, and concurrent
-/// items (a for-each of 32 tickets) share one fsync instead of queueing for one each. A
-/// change that need not be durable is only queued: it goes to disk with the next durable
-/// commit (or when the journal closes), in the order the changes were made. A crash loses a
-/// suffix of the changes, never one in the middle.
-#[derive(Default)]
-struct Group {
-    /// Changes not yet committed, oldest first.
-    waiting: std::sync::Mutex<Vec<Waiting>>,
-    /// Held by the task that commits.
-    committer: tokio::sync::Mutex<()>,
-}
-
-struct Waiting {
-    change: Change,
-    /// Told the outcome; `None` for a change nobody waits for.
-    done: Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
-}
-
-impl JournalFile {
-    /// Commits `batch` in one write transaction; returns the outcome and the replies that
-    /// wait for it.
-    fn commit(&self, batch: Vec<Waiting>, durability: redb::Durability) -> Committed {
-        let (changes, replies): (Vec<Change>, Vec<_>) = batch
-            .into_iter()
-            .map(|waiting| (waiting.change, waiting.done))
-            .unzip();
-        let commit = || -> Result<(), redb::Error> {
-            let mut txn = self.db.begin_write()?;
-            txn.set_durability(durability)
-                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
-            for change in changes {
-                change(&txn)?;
-            }
-            txn.commit()?;
-            Ok(())
-        };
-        let outcome = commit().map_err(|error| error.to_string());
-        if let Err(error) = &outcome {
-            tracing::error!(
-                journal = %self.path.display(),
-                "the journal could not be written: {error}"
-            );
-        }
-        Committed {
-            outcome,
-            replies: replies.into_iter().flatten().collect(),
-        }
-    }
-}
-
-/// The outcome of a commit, for the changes that wait for it.
-struct Committed {
-    outcome: Result<(), String>,
-    replies: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
-}
-
-impl Committed {
-    fn tell(self) {
-        for reply in self.replies {
-            let _ = reply.send(self.outcome.clone());
-        }
-    }
-}
-
-impl Drop for JournalFile {
-    fn drop(&mut self) {
-        let batch = std::mem::take(&mut *lock_waiting(&self.group));
-        if !batch.is_empty() {
-            self.commit(batch, redb::Durability::Immediate).tell();
-        }
-    }
-}
-
-fn lock_waiting(group: &Group) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
-    group
-        .waiting
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.file {
-            Some(file) => write!(f, "Journal({})", file.path.display()),
+            Some(file) => write!(f, "Journal({})", file.path().display()),
             None => f.write_str("Journal(in memory)"),
         }
     }
@@ -254,80 +164,24 @@ impl Journal {
     /// Opens (or creates) the journal file at `path`, creating its directory. Another
     /// process holding it is an error: each worker keeps its own journal.
     pub(crate) fn open(path: &Path) -> Result<Self, JournalError> {
-        let storage = |source: Box<dyn std::error::Error + Send + Sync>| JournalError::Storage {
-            path: path.to_owned(),
-            source,
-        };
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|error| storage(error.into()))?;
-        }
-        let db = match redb::Database::create(path) {
-            Ok(db) => db,
-            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
-                return Err(JournalError::InUse {
-                    path: path.to_owned(),
-                })
-            }
-            Err(error) => return Err(storage(error.into())),
-        };
-        // Create the tables, so that reading an empty journal works. Not on disk before the
-        // first durable commit (an intent before a write): a process that dies before it has
-        // nothing to keep, and the first start spares two fsyncs.
-        let create = || -> Result<(), redb::Error> {
-            let mut txn = db.begin_write()?;
-            txn.set_durability(redb::Durability::None)
-                .map_err(|error| redb::Error::Corrupted(error.to_string()))?;
-            txn.open_table(TICKETS)?;
-            txn.open_table(META)?;
-            txn.commit()?;
-            Ok(())
-        };
-        create().map_err(|error| storage(error.into()))?;
         Ok(Self {
-            file: Some(Arc::new(JournalFile {
-                db,
-                path: path.to_owned(),
-                group: Group::default(),
-            })),
+            file: Some(Arc::new(JournalFile::open(path)?)),
         })
     }
 
     /// The file, when there is one.
     pub(crate) fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|file| file.path.as_path())
+        self.file.as_deref().map(JournalFile::path)
     }
 
     /// Every record and every meta value.
     pub(crate) fn load(
         &self,
     ) -> Result<(Vec<TicketRecord>, BTreeMap<String, String>), JournalError> {
-        let Some(file) = &self.file else {
-            return Ok(Default::default());
-        };
-        let read = || -> Result<_, redb::Error> {
-            let txn = file.db.begin_read()?;
-            let mut records = Vec::new();
-            for entry in txn.open_table(TICKETS)?.iter()? {
-                let (key, value) = entry?;
-                match serde_json::from_slice::<TicketRecord>(value.value()) {
-                    Ok(record) => records.push(record),
-                    Err(error) => tracing::warn!(
-                        key = key.value(),
-                        "unreadable journal record skipped: {error}"
-                    ),
-                }
-            }
-            let mut meta = BTreeMap::new();
-            for entry in txn.open_table(META)?.iter()? {
-                let (key, value) = entry?;
-                meta.insert(key.value().to_owned(), value.value().to_owned());
-            }
-            Ok((records, meta))
-        };
-        read().map_err(|error| JournalError::Storage {
-            path: file.path.clone(),
-            source: error.into(),
-        })
+        match &self.file {
+            Some(file) => file.load(),
+            None => Ok(Default::default()),
+        }
     }
 
     /// Stores `record` (replacing the one of its ticket). `durable`: on disk when this
@@ -337,93 +191,30 @@ impl Journal {
         record: &TicketRecord,
         durable: bool,
     ) -> Result<(), JournalError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
         let Ok(value) = serde_json::to_vec(record) else {
             return Ok(());
         };
-        let key = record_key(&record.service, &record.ticket);
-        self.commit(durable, move |txn| {
-            txn.open_table(TICKETS)?
-                .insert(key.as_str(), value.as_slice())?;
-            Ok(())
-        })
-        .await
+        file.put(record_key(&record.service, &record.ticket), value, durable)
+            .await
     }
 
     /// Removes the record of a ticket.
     pub(crate) async fn remove(&self, ticket: &TicketKey) -> Result<(), JournalError> {
-        let key = record_key(&ticket.0, &ticket.1);
-        self.commit(false, move |txn| {
-            txn.open_table(TICKETS)?.remove(key.as_str())?;
-            Ok(())
-        })
-        .await
+        match &self.file {
+            Some(file) => file.remove(record_key(&ticket.0, &ticket.1)).await,
+            None => Ok(()),
+        }
     }
 
     /// Stores a meta value.
     pub(crate) async fn put_meta(&self, key: &str, value: &str) -> Result<(), JournalError> {
-        let (key, value) = (key.to_owned(), value.to_owned());
-        self.commit(false, move |txn| {
-            txn.open_table(META)?.insert(key.as_str(), value.as_str())?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Applies `change` in a write transaction (see [`Group`]): `durable`, waits until it is
-    /// on disk (with the changes made meanwhile, as one group commit; a failed commit fails
-    /// every change of its group); otherwise queues it for the next commit and returns.
-    async fn commit(
-        &self,
-        durable: bool,
-        change: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error> + Send + 'static,
-    ) -> Result<(), JournalError> {
-        let Some(file) = &self.file else {
-            return Ok(());
-        };
-        if !durable {
-            lock_waiting(&file.group).push(Waiting {
-                change: Box::new(change),
-                done: None,
-            });
-            return Ok(());
+        match &self.file {
+            Some(file) => file.put_meta(key.to_owned(), value.to_owned()).await,
+            None => Ok(()),
         }
-        let (done, mut outcome) = tokio::sync::oneshot::channel();
-        lock_waiting(&file.group).push(Waiting {
-            change: Box::new(change),
-            done: Some(done),
-        });
-        // Either the commit under way (or the next one) takes this change along, or this
-        // task becomes the committer and commits every change waiting, its own included.
-        let outcome = tokio::select! {
-            biased;
-            outcome = &mut outcome => outcome,
-            committer = file.group.committer.lock() => {
-                let batch = std::mem::take(&mut *lock_waiting(&file.group));
-                if !batch.is_empty() {
-                    let file = Arc::clone(file);
-                    // The handle is dropped before the replies go out, so a caller that
-                    // closes the journal can reopen it at once.
-                    let work = move || {
-                        let committed = file.commit(batch, redb::Durability::Immediate);
-                        drop(file);
-                        committed.tell();
-                    };
-                    match tokio::runtime::Handle::try_current() {
-                        // A panic drops the replies: the waiting changes see it below.
-                        Ok(_) => drop(tokio::task::spawn_blocking(work).await),
-                        Err(_) => work(),
-                    }
-                }
-                drop(committer);
-                outcome.await
-            }
-        };
-        let outcome =
-            outcome.unwrap_or_else(|_| Err("the commit of the journal was abandoned".to_owned()));
-        outcome.map_err(|reason| JournalError::Storage {
-            path: file.path.clone(),
-            source: reason.into(),
-        })
     }
 }
 
