@@ -265,7 +265,7 @@ fn check_member(member: &Member, root: Option<&RootPackage>, report: &mut Report
 }
 
 /// The features of `otai-core` that bring the engine side; a plugin's own dependency names none.
-pub const ENGINE_FEATURES: [&str; 3] = ["engine", "cli", "testing"];
+pub const ENGINE_FEATURES: [&str; 4] = ["engine", "journal-file", "cli", "testing"];
 
 /// Check 5: the plugin depends on the plugin API only.
 fn check_core_features(member: &Member, report: &mut Report) {
