@@ -160,6 +160,13 @@ fn cases() -> Vec<Case> {
             config: "examples/otobo.yml",
         },
         Case {
+            name: "otobo-parallel.yml, kill -9 of otai 6 times at any moment (200 ms per request)",
+            faults: vec![vec!["slow=200ms"], Vec::new()],
+            event: Event::KillOtaiAt(&[260, 330, 240, 390, 300, 280]),
+            may_set_aside: false,
+            config: "examples/otobo-parallel.yml",
+        },
+        Case {
             name: "kill -9 of otai mid-cycle, restarted with the same journal",
             faults: vec![vec!["slow=5s,after,notes,every=5,times=1"], Vec::new()],
             event: Event::KillOtai,
