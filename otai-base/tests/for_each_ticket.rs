@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use otai::testing::TestTicketSystem;
 use otai::value::json;
+use otai::PipeResult;
 
 fn incoming(count: usize) -> Arc<TestTicketSystem> {
     let tickets: Vec<_> = (1..=count)
@@ -35,6 +36,15 @@ open_ticket_ai:
     )
 }
 
+/// Runs `yaml` once on a test bed with `tickets` as service `tickets`.
+async fn run(tickets: &Arc<TestTicketSystem>, yaml: &str) -> PipeResult {
+    support::bed()
+        .with_ticket_system("tickets", Arc::clone(tickets))
+        .run_yaml(yaml)
+        .await
+        .unwrap()
+}
+
 const MOVE_AND_NOTE: &str = r#"        - id: move
           use: base:UpdateTicketPipe
           injects: { ticket_system: tickets }
@@ -58,11 +68,7 @@ const NOTE_ONLY: &str = r#"        - id: note
 #[tokio::test]
 async fn every_ticket_of_the_queue_runs_once_across_several_searches() {
     let tickets = incoming(23);
-    let result = support::bed()
-        .with_ticket_system("tickets", Arc::clone(&tickets))
-        .run_yaml(&config(4, 3, "", MOVE_AND_NOTE))
-        .await
-        .unwrap();
+    let result = run(&tickets, &config(4, 3, "", MOVE_AND_NOTE)).await;
     assert!(result.succeeded(), "{result:?}");
     assert_eq!(result.data["succeeded"], json!(23), "{}", result.message);
     assert_eq!(result.data["items"].as_array().unwrap().len(), 23);
@@ -82,11 +88,7 @@ async fn every_ticket_of_the_queue_runs_once_across_several_searches() {
 #[tokio::test]
 async fn a_ticket_that_still_matches_is_not_run_twice_in_one_run() {
     let tickets = incoming(7);
-    let result = support::bed()
-        .with_ticket_system("tickets", Arc::clone(&tickets))
-        .run_yaml(&config(3, 2, "", NOTE_ONLY))
-        .await
-        .unwrap();
+    let result = run(&tickets, &config(3, 2, "", NOTE_ONLY)).await;
     assert!(result.succeeded(), "{result:?}");
     assert_eq!(result.data["succeeded"], json!(7), "{}", result.message);
     for id in 1..=7 {
@@ -99,11 +101,11 @@ async fn a_ticket_that_still_matches_is_not_run_twice_in_one_run() {
 #[tokio::test]
 async fn max_tickets_ends_a_run() {
     let tickets = incoming(10);
-    let result = support::bed()
-        .with_ticket_system("tickets", Arc::clone(&tickets))
-        .run_yaml(&config(4, 2, "      max_tickets: 6\n", MOVE_AND_NOTE))
-        .await
-        .unwrap();
+    let result = run(
+        &tickets,
+        &config(4, 2, "      max_tickets: 6\n", MOVE_AND_NOTE),
+    )
+    .await;
     assert!(result.succeeded(), "{result:?}");
     assert_eq!(result.data["succeeded"], json!(6), "{}", result.message);
     let moved = tickets
@@ -127,11 +129,7 @@ async fn a_failing_ticket_fails_the_run_and_the_others_go_on() {
           params:
             ticket_id: "{{ get_pipe_result('ticket')['id'] }}"
             updated_ticket: { queue: { name: Done } }"#;
-    let result = support::bed()
-        .with_ticket_system("tickets", Arc::clone(&tickets))
-        .run_yaml(&config(2, 2, "", steps))
-        .await
-        .unwrap();
+    let result = run(&tickets, &config(2, 2, "", steps)).await;
     assert!(result.has_failed(), "{result:?}");
     assert_eq!(result.data["succeeded"], json!(4), "{}", result.message);
     assert_eq!(result.data["failed"], json!(1));

@@ -437,6 +437,28 @@ async fn a_dry_run_ticket_tried_again_after_a_failure_is_not_decided_twice() {
     assert_eq!(system.sent(), 0);
 }
 
+/// A new process on the journal at `path` routes ticket 1 (left half-done by a dead one)
+/// without sending anything: what it finds done on the ticket is not sent again (`why`).
+async fn restart_and_route_one(
+    system: &Flaky,
+    path: std::path::PathBuf,
+    why: &str,
+) -> (Arc<Ledger>, Arc<dyn TicketSystem>) {
+    let sent = system.sent();
+    let (ledger, gate) = gate(
+        system,
+        WorkOptions {
+            journal: Some(path),
+            ..options()
+        },
+    );
+    let result = route_one(&gate, &ctx(&ledger), false).await;
+    assert_eq!(result.data["ticket"], "1", "{}", result.message);
+    assert_eq!(system.sent(), sent, "{why}");
+    assert_eq!(system.ticket("1").notes.len(), 1);
+    (ledger, gate)
+}
+
 #[tokio::test]
 async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes() {
     let dir = tempfile::tempdir().unwrap();
@@ -469,22 +491,12 @@ async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes
         work.await;
         drop(ctx);
     }
-    let sent = system.sent();
-    let (ledger, gate) = gate(
+    let (ledger, gate) = restart_and_route_one(
         &system,
-        WorkOptions {
-            journal: Some(path),
-            ..options()
-        },
-    );
-    let result = route_one(&gate, &ctx(&ledger), false).await;
-    assert_eq!(result.data["ticket"], "1", "{}", result.message);
-    assert_eq!(
-        system.sent(),
-        sent,
-        "neither the move nor the note was sent again"
-    );
-    assert_eq!(system.ticket("1").notes.len(), 1);
+        path,
+        "neither the move nor the note was sent again",
+    )
+    .await;
     assert_eq!(
         route_one(&gate, &ctx(&ledger), false).await.data["ticket"],
         "2"
@@ -535,22 +547,12 @@ async fn a_write_whose_record_a_crash_lost_is_read_back_not_sent_again() {
         assert_eq!(record.writes.len(), before - 1, "{record:?}");
         journal.put(&record, true).await.unwrap();
     }
-    let sent = system.sent();
-    let (ledger, gate) = gate(
+    restart_and_route_one(
         &system,
-        WorkOptions {
-            journal: Some(path),
-            ..options()
-        },
-    );
-    let result = route_one(&gate, &ctx(&ledger), false).await;
-    assert_eq!(result.data["ticket"], "1", "{}", result.message);
-    assert_eq!(
-        system.sent(),
-        sent,
-        "the note was found on the ticket, not sent again"
-    );
-    assert_eq!(system.ticket("1").notes.len(), 1);
+        path,
+        "the note was found on the ticket, not sent again",
+    )
+    .await;
 }
 
 #[tokio::test]
