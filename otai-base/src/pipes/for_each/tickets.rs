@@ -100,12 +100,14 @@ pub struct ForEachTicketPipe {
 
 type SearchAnswer = Result<Vec<TicketId>, TicketSystemError>;
 
-/// A search in flight, with how many ids it asked for and how many new tickets it may bring.
-type PendingSearch = (
-    Pin<Box<dyn Future<Output = SearchAnswer> + Send>>,
-    usize,
-    usize,
-);
+/// A search in flight.
+struct PendingSearch {
+    answer: Pin<Box<dyn Future<Output = SearchAnswer> + Send>>,
+    /// How many ids it asked for.
+    asked: usize,
+    /// How many new tickets it may bring.
+    budget: usize,
+}
 
 #[async_trait]
 impl Pipe for ForEachTicketPipe {
@@ -160,8 +162,11 @@ impl ForEachTicketPipe {
                 let ask = finder.ask(budget);
                 let asked = ask.limit;
                 let system = Arc::clone(&self.ticket_system);
-                let future = Box::pin(async move { system.find_ticket_ids(&ask).await });
-                search = Some((future, asked, budget));
+                search = Some(PendingSearch {
+                    answer: Box::pin(async move { system.find_ticket_ids(&ask).await }),
+                    asked,
+                    budget,
+                });
             }
             if search.is_none() && runs.running() == 0 {
                 break;
@@ -252,8 +257,8 @@ impl Finder {
 
 /// The answer of the search in flight (`None` when there is none).
 async fn searched(search: &mut Option<PendingSearch>) -> Option<(SearchAnswer, usize, usize)> {
-    let (future, asked, budget) = search.as_mut()?;
-    Some((future.await, *asked, *budget))
+    let pending = search.as_mut()?;
+    Some(((&mut pending.answer).await, pending.asked, pending.budget))
 }
 
 /// The first thing a ticket's unit does: read the ticket.
