@@ -35,6 +35,10 @@
 extern crate otai_base;
 extern crate otai_otobo_znuny;
 
+/// The allocator of the `otai` binary (src/main.rs), so the bench costs what `otai run` does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
