@@ -306,6 +306,12 @@ impl FakeOtobo {
             .collect()
     }
 
+    /// The requests recorded since the last call (or the start), forgetting them: for long
+    /// runs that count requests as they go instead of keeping every body.
+    pub fn take_requests(&self) -> Vec<RecordedRequest> {
+        std::mem::take(&mut *lock(&self.shared.requests))
+    }
+
     /// Forgets the recorded requests (and the most requests seen at once).
     pub fn clear_requests(&self) {
         lock(&self.shared.requests).clear();
