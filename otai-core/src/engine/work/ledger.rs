@@ -545,7 +545,10 @@ impl Ledger {
             .iter()
             .filter(|t| t.wrote || unit.subject.as_deref() == Some(t.key.1.as_str()))
             .collect();
-        if attributable.is_empty() {
+        // A unit that wrote nothing and is about no ticket: the one ticket it fetched is the
+        // one it failed on. With several (a search whose tickets never started, a stop
+        // request) none is to blame; they stay in the queue for the next search.
+        if attributable.is_empty() && owned.len() == 1 {
             attributable.extend(owned.first());
         }
         let options = self.options();

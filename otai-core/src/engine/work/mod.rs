@@ -12,7 +12,7 @@
 //!   journal reads back any write its record does not know, since a crash loses the last
 //!   changes);
 //! * when a unit fails, its ticket (the one it wrote to, else the one it is about, else the
-//!   first it fetched) is *unfinished*: the search that found it hands it out again first
+//!   only one it fetched) is *unfinished*: the search that found it hands it out again first
 //!   when it is due (after `retry_after`, doubling per attempt), and meanwhile hands out the
 //!   tickets behind it. Failures while the ticket system was away do not count against the
 //!   ticket; after `max_attempts` failures of its own the ticket is *set aside* — reported

@@ -556,6 +556,25 @@ async fn a_write_whose_record_a_crash_lost_is_read_back_not_sent_again() {
 }
 
 #[tokio::test]
+async fn a_failed_unit_that_wrote_nothing_blames_its_one_ticket_and_never_one_of_several() {
+    for (fetched, blamed) in [(1, true), (3, false)] {
+        let system = Flaky::with_tickets(&["1", "2", "3"]);
+        let (ledger, gate) = gate(&system, options());
+        run_unit(&ctx(&ledger), None, async {
+            let tickets = gate.find_tickets(&incoming(fetched)).await.unwrap();
+            assert_eq!(tickets.len(), fetched);
+            PipeResult::failure("the classifier broke")
+        })
+        .await;
+        assert_eq!(
+            ledger.next_retry().is_some(),
+            blamed,
+            "{fetched} ticket(s) fetched"
+        );
+    }
+}
+
+#[tokio::test]
 async fn workers_hand_out_only_their_share() {
     let ids: Vec<String> = (1..=10).map(|n| n.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
