@@ -22,18 +22,18 @@
 extern crate otai_base;
 extern crate otai_otobo_znuny;
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use otai::config::load_file;
 use otai::engine::work::WorkOptions;
 use otai::engine::RunControl;
-use otai::{AppConfig, ComponentRegistry};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
 
-const PASSWORD: &str = "bench";
+use support::PASSWORD;
 
 /// `VmHWM` and `VmRSS` of this process, in KiB.
 fn rss() -> (u64, u64) {
@@ -151,15 +151,8 @@ impl FakeProcess {
 async fn cycles(count: usize) {
     let mut server = FakeProcess::start(count);
     let dir = tempfile::tempdir().unwrap();
-    let app = AppConfig::new()
-        .with_env("OTOBO_URL", Some(&server.base_url))
-        .with_env("OTAI_OTOBO_DEMO_PASSWORD", Some(PASSWORD));
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/otobo.yml");
-    let loaded = load_file(&config, &app).unwrap_or_else(|errors| panic!("{}", errors.render()));
-    let registry = ComponentRegistry::from_linked(loaded.app_config()).unwrap();
-    let pipeline = loaded
-        .build(&registry)
-        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let pipeline = support::pipeline(&config, &server.base_url);
     let mut work = WorkOptions::default();
     work.journal = Some(dir.path().join("bench.journal"));
     pipeline.configure_work(work).unwrap();

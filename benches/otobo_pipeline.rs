@@ -16,37 +16,19 @@
 extern crate otai_base;
 extern crate otai_otobo_znuny;
 
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use otai::config::load_file;
 use otai::engine::RunControl;
-use otai::{AppConfig, ComponentRegistry};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
 
-const PASSWORD: &str = "bench";
+use support::{PASSWORD, TEXTS};
 
 /// `tickets` tickets waiting in `OpenTicketAI::Incoming`, alternating billing, IT, sales and
 /// unclear texts, as realistic as the demo's.
 fn seed(tickets: usize) -> Seed {
-    const TEXTS: [(&str, &str); 4] = [
-        (
-            "Rechnung doppelt abgebucht",
-            "Der Betrag der Rechnung wurde zweimal abgebucht, bitte um Gutschrift. Dringend.",
-        ),
-        (
-            "VPN-Verbindung bricht ab",
-            "Seit heute Morgen bricht die VPN-Verbindung alle paar Minuten ab, Fehlercode 809.",
-        ),
-        (
-            "Angebot für 50 Lizenzen",
-            "Bitte senden Sie uns ein Angebot mit Rabatt, keine Eile.",
-        ),
-        (
-            "Frage zur Rechnung und zum Login",
-            "Ich kann mich nicht einloggen und die Rechnung ist falsch.",
-        ),
-    ];
     let mut yaml = String::from(
         "queues: [Postmaster, Raw, \"OpenTicketAI::Incoming\", \"OpenTicketAI::Unclassified\", Billing, IT Support, Sales, HR]\n\
          priorities: [1 very low, 2 low, 3 normal, 4 high, 5 very high, low, medium, high]\n\
@@ -73,15 +55,8 @@ async fn drain(latency: Duration, tickets: usize) -> Outcome {
         .await
         .unwrap();
     server.set_latency(latency);
-    let app = AppConfig::new()
-        .with_env("OTOBO_URL", Some(&server.base_url()))
-        .with_env("OTAI_OTOBO_DEMO_PASSWORD", Some(PASSWORD));
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/otobo.yml");
-    let loaded = load_file(&config, &app).unwrap_or_else(|errors| panic!("{}", errors.render()));
-    let registry = ComponentRegistry::from_linked(loaded.app_config()).unwrap();
-    let pipeline = loaded
-        .build(&registry)
-        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let pipeline = support::pipeline(&config, &server.base_url());
     pipeline.start().await.unwrap();
     server.clear_requests();
 

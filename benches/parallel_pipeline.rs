@@ -35,6 +35,8 @@
 extern crate otai_base;
 extern crate otai_otobo_znuny;
 
+mod support;
+
 /// The allocator of the `otai` binary (src/main.rs), so the bench costs what `otai run` does.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -44,34 +46,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use otai::config::load_file;
 use otai::engine::work::WorkOptions;
 use otai::engine::RunControl;
-use otai::{AppConfig, ComponentRegistry};
 use otai_otobo_znuny::fake::{FakeOtobo, FakeOtoboConfig, Seed};
 
-const PASSWORD: &str = "bench";
-const INCOMING: &str = "OpenTicketAI::Incoming";
+use support::{PASSWORD, TEXTS};
 
-/// The keyword bench's ticket texts (as `otobo_pipeline`'s).
-const TEXTS: [(&str, &str); 4] = [
-    (
-        "Rechnung doppelt abgebucht",
-        "Der Betrag der Rechnung wurde zweimal abgebucht, bitte um Gutschrift. Dringend.",
-    ),
-    (
-        "VPN-Verbindung bricht ab",
-        "Seit heute Morgen bricht die VPN-Verbindung alle paar Minuten ab, Fehlercode 809.",
-    ),
-    (
-        "Angebot für 50 Lizenzen",
-        "Bitte senden Sie uns ein Angebot mit Rabatt, keine Eile.",
-    ),
-    (
-        "Frage zur Rechnung und zum Login",
-        "Ich kann mich nicht einloggen und die Rechnung ist falsch.",
-    ),
-];
+const INCOMING: &str = "OpenTicketAI::Incoming";
 
 struct Args {
     tickets: usize,
@@ -208,14 +189,7 @@ async fn drain(
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("otobo-parallel.yml");
     std::fs::write(&config, config_text(concurrency, limit, hf)).unwrap();
-    let app = AppConfig::new()
-        .with_env("OTOBO_URL", Some(&server.base_url()))
-        .with_env("OTAI_OTOBO_DEMO_PASSWORD", Some(PASSWORD));
-    let loaded = load_file(&config, &app).unwrap_or_else(|errors| panic!("{}", errors.render()));
-    let registry = ComponentRegistry::from_linked(loaded.app_config()).unwrap();
-    let pipeline = loaded
-        .build(&registry)
-        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let pipeline = support::pipeline(&config, &server.base_url());
     // The journal in a file, as `otai run` keeps it (redb, fsync on the commits that must
     // survive a crash).
     let mut work = WorkOptions::default();
