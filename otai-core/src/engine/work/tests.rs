@@ -437,6 +437,27 @@ async fn a_dry_run_ticket_tried_again_after_a_failure_is_not_decided_twice() {
     assert_eq!(system.sent(), 0);
 }
 
+/// A process that finds the first incoming ticket, moves it, notes it (the note's outcome is
+/// returned) and dies: its unit never finishes and its ledger is dropped.
+async fn move_and_note_then_die(
+    system: &Flaky,
+    options: WorkOptions,
+) -> Result<(), TicketSystemError> {
+    let (ledger, gate) = gate(system, options);
+    let unit = ledger.begin(None, None);
+    crate::work::tests_support::in_unit(unit, async {
+        let ticket = gate.find_first_ticket(&incoming(1)).await.unwrap().unwrap();
+        let id = ticket.id.unwrap();
+        let moved = UnifiedTicket {
+            queue: Some(UnifiedEntity::named("Billing")),
+            ..UnifiedTicket::default()
+        };
+        gate.update_ticket(id.as_str(), &moved).await.unwrap();
+        gate.add_note(id.as_str(), &note("Moved to Billing.")).await
+    })
+    .await
+}
+
 /// A new process on the journal at `path` routes ticket 1 (left half-done by a dead one)
 /// without sending anything: what it finds done on the ticket is not sent again (`why`).
 async fn restart_and_route_one(
@@ -464,33 +485,17 @@ async fn the_journal_resumes_what_a_dead_process_left_and_judges_its_lost_writes
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal");
     let system = Flaky::with_tickets(&["1", "2"]);
-    {
-        let (ledger, gate) = gate(
-            &system,
-            WorkOptions {
-                journal: Some(path.clone()),
-                write_attempts: 1,
-                ..options()
-            },
-        );
-        // The move is done; the note is processed but its answer lost, and the process
-        // "dies" (the unit never finishes, the ledger is dropped).
-        system.script(&[None, Some(Fault::LostAfter)]);
-        let ctx = ctx(&ledger);
-        let unit = ledger.begin(None, None);
-        let work = crate::work::tests_support::in_unit(unit, async {
-            let ticket = gate.find_first_ticket(&incoming(1)).await.unwrap().unwrap();
-            let id = ticket.id.unwrap();
-            let moved = UnifiedTicket {
-                queue: Some(UnifiedEntity::named("Billing")),
-                ..UnifiedTicket::default()
-            };
-            gate.update_ticket(id.as_str(), &moved).await.unwrap();
-            let _ = gate.add_note(id.as_str(), &note("Moved to Billing.")).await;
-        });
-        work.await;
-        drop(ctx);
-    }
+    // The move is done; the note is processed but its answer lost, and the process dies.
+    system.script(&[None, Some(Fault::LostAfter)]);
+    let _ = move_and_note_then_die(
+        &system,
+        WorkOptions {
+            journal: Some(path.clone()),
+            write_attempts: 1,
+            ..options()
+        },
+    )
+    .await;
     let (ledger, gate) = restart_and_route_one(
         &system,
         path,
@@ -508,32 +513,16 @@ async fn a_write_whose_record_a_crash_lost_is_read_back_not_sent_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal");
     let system = Flaky::with_tickets(&["1", "2"]);
-    {
-        let (ledger, gate) = gate(
-            &system,
-            WorkOptions {
-                journal: Some(path.clone()),
-                ..options()
-            },
-        );
-        // The move and the note both take effect; the process "dies" before the unit ends.
-        let ctx = ctx(&ledger);
-        let unit = ledger.begin(None, None);
-        crate::work::tests_support::in_unit(unit, async {
-            let moved = UnifiedTicket {
-                queue: Some(UnifiedEntity::named("Billing")),
-                ..UnifiedTicket::default()
-            };
-            let ticket = gate.find_first_ticket(&incoming(1)).await.unwrap().unwrap();
-            let id = ticket.id.unwrap();
-            gate.update_ticket(id.as_str(), &moved).await.unwrap();
-            gate.add_note(id.as_str(), &note("Moved to Billing."))
-                .await
-                .unwrap();
-        })
-        .await;
-        drop(ctx);
-    }
+    // The move and the note both take effect; the process dies before the unit ends.
+    move_and_note_then_die(
+        &system,
+        WorkOptions {
+            journal: Some(path.clone()),
+            ..options()
+        },
+    )
+    .await
+    .unwrap();
     // Only the unit's first write reaches the disk before it is sent; what a crash loses of
     // the later ones, here the note's record, is taken from the file.
     {
